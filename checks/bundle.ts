@@ -1,0 +1,366 @@
+// Runbook step 1: verify the PEM bundle. Counts and lists what Codex will load from the selected
+// file and fails exactly when Codex would refuse it, naming the real cause and the command to fix it.
+import { defineCheck, type Finding } from "../src/check.js";
+import type { CheckContext } from "../src/context.js";
+import type { BundleReport } from "../src/ca/loader.js";
+import type { CertSummary } from "../src/ca/certinfo.js";
+import { CA_CERT_HINT } from "../src/ca/codex-bundle.js";
+import { certificateTable, isWeakKey, validityProblems } from "../src/ca/lint.js";
+import { isCorporateOnly } from "../src/ca/public-roots.js";
+
+const codes = {
+  CA_NOT_CONFIGURED: {
+    level: "info",
+    message: "No CA bundle is selected: Codex trusts the system roots ({base}).",
+    hint: "Behind a TLS-inspecting proxy, export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem (it adds to the system roots).",
+  },
+  CA_LOADED: {
+    level: "info",
+    message: "Codex will load {count} certificate(s) from {path} (selected by {var}).",
+  },
+  CA_FILE_MISSING: {
+    level: "error",
+    message: "{var} points to {path}, which does not exist.",
+    hint: "Fix the path, or unset it: unset {var}",
+  },
+  CA_FILE_IS_DIRECTORY: {
+    level: "error",
+    message: "{var} points to the directory {path}; Codex needs a PEM file.",
+    hint: "Point {var} at a PEM file (for example cat {path}/*.pem > ~/corp-ca.pem). A c_rehash directory belongs in SSL_CERT_DIR.",
+  },
+  CA_FILE_UNREADABLE: {
+    level: "error",
+    message: "{path} (from {var}) cannot be read: {detail}.",
+    hint: "Make it readable by your user (chmod a+r {path}) or copy it somewhere you own and point {var} there.",
+  },
+  CA_FILE_NOT_REGULAR: {
+    level: "error",
+    message: "{path} (from {var}) is not a regular file (a FIFO, socket or device){hang}.",
+    hint: "Point {var} at a regular PEM file.",
+  },
+  CA_FILE_TOO_LARGE: {
+    level: "error",
+    message: "{path} (from {var}) is {size} bytes, far larger than any CA bundle; the doctor did not read it.",
+    hint: "Check that {var} points at the CA bundle and not at some other file.",
+  },
+  CA_FILE_EMPTY: {
+    level: "error",
+    message: "{path} (from {var}) is empty.",
+    hint: "Export the corporate root as PEM into it, or unset {var}.",
+  },
+  CA_NO_CERTIFICATES: {
+    level: "error",
+    message: "{path} (from {var}) contains no PEM CERTIFICATE block Codex can see.",
+    hint: "It must contain -----BEGIN CERTIFICATE----- blocks, each starting at the beginning of a line.",
+  },
+  CA_DER_ENCODED: {
+    level: "error",
+    message: "{path} is a binary DER certificate, not PEM: Codex finds no certificates in it.",
+    hint: "Convert it: openssl x509 -inform der -in {path} -out {pemPath}\nthen: export {var}={pemPath}",
+  },
+  CA_PKCS7: {
+    level: "error",
+    message: "{path} is a PKCS#7 (.p7b) container: Codex only reads PEM CERTIFICATE blocks.",
+    hint: "Extract the certificates: openssl pkcs7 {inform}-print_certs -in {path} -out {pemPath}\nthen: export {var}={pemPath}",
+  },
+  CA_PKCS12: {
+    level: "error",
+    message: "{path} is a PKCS#12 (.p12/.pfx) archive: Codex only reads PEM CERTIFICATE blocks.",
+    hint: "Extract the CA certificates: openssl pkcs12 -in {path} -nokeys -cacerts -out {pemPath}\nthen: export {var}={pemPath}",
+  },
+  CA_UTF16: {
+    level: "error",
+    message: "{path} is UTF-16 text (as saved by PowerShell's Out-File or >): Codex sees no PEM in it.",
+    hint: "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 {path} > {pemPath}\nthen: export {var}={pemPath}",
+  },
+  CA_UTF8_BOM: {
+    level: "warn",
+    message: "{path} starts with a UTF-8 byte-order mark: Codex does not see the first certificate block.",
+    hint: "Strip the BOM: sed -i '1s/^\\xEF\\xBB\\xBF//' {path}",
+  },
+  CA_UTF8_BOM_ONLY_CERT: {
+    level: "error",
+    message: "{path} starts with a UTF-8 byte-order mark that hides its only certificate: Codex finds none.",
+    hint: "Strip the BOM: sed -i '1s/^\\xEF\\xBB\\xBF//' {path}",
+  },
+  CA_INDENTED_PEM: {
+    level: "warn",
+    message: "{path} has indented BEGIN lines (line {lines}): Codex ignores those blocks.",
+    hint: "Remove the leading whitespace: sed -i 's/^[[:space:]]*-----/-----/' {path}",
+  },
+  CA_CRLF: {
+    level: "info",
+    message: "{path} uses Windows (CRLF) line endings; Codex reads that fine.",
+  },
+  CA_PEM_MISSING_END: {
+    level: "error",
+    message: "The {label} block that starts on line {line} of {path} has no matching END line: Codex refuses the whole file.",
+    hint: "Add the missing line \"-----END {label}-----\" (or remove the truncated block), then re-run.",
+  },
+  CA_PEM_ILLEGAL_BEGIN: {
+    level: "error",
+    message: "Line {line} of {path} is a malformed BEGIN line (it must end with exactly five dashes): Codex refuses the whole file.",
+    hint: "Fix that line so it reads -----BEGIN CERTIFICATE----- (five dashes on each side).",
+  },
+  CA_PEM_BAD_BASE64: {
+    level: "error",
+    message: "The {label} block on line {line} of {path} has invalid base64 ({detail}): Codex refuses the whole file.",
+    hint: "Re-export that certificate; a copy-paste often breaks the base64 body.",
+  },
+  CA_MALFORMED_CRL: {
+    level: "error",
+    message: "The X509 CRL block on line {line} of {path} is malformed ({detail}): Codex refuses the whole file, certificates included.",
+    hint: "Remove the CRL block from the bundle; Codex ignores CRLs anyway.",
+  },
+  CA_TRUSTED_DER_LENGTH: {
+    level: "error",
+    message: "{path} holds TRUSTED CERTIFICATE blocks, and a certificate block's DER length is invalid: Codex refuses the file.",
+    hint: "Re-export as plain PEM: openssl x509 -in {path} -out {pemPath}",
+  },
+  CA_CERT_UNPARSEABLE: {
+    level: "error",
+    message: "Certificate #{index} in {path} is not a valid X.509 certificate: Codex refuses the file.",
+    hint: "Remove or re-export certificate #{index} (openssl x509 -in cert -out cert.pem).",
+  },
+  CA_CODEX_REFUSES: {
+    level: "error",
+    message: "Codex refuses this bundle. `codex login` fails with: {codexMessage} Model traffic carries on with the base roots only ({base}), so it fails too behind an intercepting proxy, with just \"error sending request\".",
+    hint: CA_CERT_HINT,
+  },
+  CA_CRLS_SKIPPED: {
+    level: "info",
+    message: "{count} well-formed X509 CRL block(s) are skipped by Codex.",
+  },
+  CA_TRUSTED_NORMALISED: {
+    level: "info",
+    message: "TRUSTED CERTIFICATE blocks are relabelled and cut to the certificate by Codex (Node's NODE_EXTRA_CA_CERTS ignores them silently).",
+  },
+  CA_PRIVATE_KEY: {
+    level: "warn",
+    message: "{path} contains a private key ({label}, line {line}). Codex skips it, but a CA bundle must never carry a key.",
+    hint: "Remove the key block and keep the key private; rotate it if the file was shared.",
+  },
+  CA_DUPLICATE_CERT: {
+    level: "info",
+    message: "Certificate #{index} duplicates #{first} ({subject}).",
+  },
+  CA_LEAF_CERT: {
+    level: "warn",
+    message: "Certificate #{index} ({subject}) is not a CA certificate. Codex trusts it only as an exact anchor; it will not validate chains issued by your proxy.",
+    hint: "Export the proxy's ROOT (or issuing) CA certificate instead of a server certificate.",
+  },
+  CA_INTERMEDIATE_ONLY: {
+    level: "info",
+    message: "Certificate #{index} ({subject}) is an intermediate whose issuer ({issuer}) is not in the bundle. Codex accepts it as a trust anchor; Node and Python ≤3.12 do not.",
+    hint: "For the other tools, append the root: cat root.pem >> {path}",
+  },
+  CA_EXPIRED: {
+    level: "warn",
+    message: "Certificate #{index} ({subject}) expired on {date}. Codex ignores an anchor's dates; curl, Node and Python reject it.",
+    hint: "Get the current root from your IT team or export it again from the system store.",
+  },
+  CA_NOT_YET_VALID: {
+    level: "warn",
+    message: "Certificate #{index} ({subject}) is not valid before {date}. Codex ignores an anchor's dates; other tools reject it.",
+    hint: "Check the system clock, or export the root again.",
+  },
+  CA_EXPIRING_SOON: {
+    level: "warn",
+    message: "Certificate #{index} ({subject}) expires on {date}, in {days} day(s).",
+    hint: "Ask your IT team for the replacement root before it expires.",
+  },
+  CA_DATES_SUMMARY: {
+    level: "info",
+    message: "{count} certificates in this large bundle are expired, not yet valid or expiring soon (Codex ignores an anchor's dates), e.g.: {first}",
+  },
+  CA_WEAK_KEY: {
+    level: "warn",
+    message: "Certificate #{index} ({subject}) has a weak key ({key}).",
+    hint: "Inspection CAs should use RSA ≥ 2048 or ECDSA P-256/P-384; ask your IT team to reissue it.",
+  },
+  CA_SHA1_SIGNATURE: {
+    level: "warn",
+    message: "Certificate #{index} ({subject}) is signed with SHA-1. Harmless on a self-signed root; rustls rejects SHA-1 on any certificate it must verify.",
+    hint: "If this is an intermediate your proxy sends, ask your IT team to reissue it with SHA-256.",
+  },
+  CA_CORPORATE_ONLY_REPLACES_ROOTS: {
+    level: "warn",
+    message: "SSL_CERT_FILE={path} REPLACES the system roots for Codex, and it holds only {count} non-public certificate(s): every host your proxy does not intercept (bypass lists, pinned sites) will fail with UnknownIssuer.",
+    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={path}; unset SSL_CERT_FILE\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle} {path} > ~/combined-ca.pem",
+  },
+} as const;
+
+type Code = keyof typeof codes;
+
+/** Above this many certificates the bundle is a system-style bundle: date findings are summarised. */
+const LARGE_BUNDLE = 10;
+type Emit = (code: Code, vars?: Record<string, string | number | undefined>) => Finding;
+
+function pemTarget(path: string): string {
+  return path.replace(/\.(der|cer|crt|p7b|p7c|p12|pfx|pem|txt)$/i, "") + ".pem";
+}
+
+/** Findings for a file Codex could not read, or whose shape explains "no certificates". */
+function fileFindings(bundle: BundleReport, v: Record<string, string>, emit: Emit): Finding[] {
+  const f = bundle.readFailure;
+  if (f) {
+    switch (f.problem) {
+      case "missing":
+        return [emit("CA_FILE_MISSING", v)];
+      case "directory":
+        return [emit("CA_FILE_IS_DIRECTORY", v)];
+      case "unreadable":
+        return [emit("CA_FILE_UNREADABLE", { ...v, detail: f.rustError })];
+      case "not-regular":
+        return [emit("CA_FILE_NOT_REGULAR", { ...v, hang: f.codexWouldHang ? "; Codex would block forever reading it" : "" })];
+      case "too-large":
+        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size ?? "?" })];
+      default:
+        return [emit("CA_FILE_UNREADABLE", { ...v, detail: f.rustError })];
+    }
+  }
+  const shape = bundle.shape;
+  switch (shape?.shape) {
+    case "empty":
+    case "whitespace-only":
+      return [emit("CA_FILE_EMPTY", v)];
+    case "der-certificate":
+      return [emit("CA_DER_ENCODED", v)];
+    case "pkcs7-der":
+      return [emit("CA_PKCS7", { ...v, inform: "-inform der " })];
+    case "pkcs12":
+      return [emit("CA_PKCS12", v)];
+    case "utf16":
+      return [emit("CA_UTF16", v)];
+    default:
+      return [];
+  }
+}
+
+function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Emit): Finding[] {
+  const out: Finding[] = [];
+  const parse = bundle.parse;
+  const shape = bundle.shape;
+  if (!parse || !shape) return out;
+  const error = parse.error;
+  const noCerts = error?.detail === "no certificates found in PEM file";
+  if (shape.bomHidesFirstBlock) out.push(emit(noCerts ? "CA_UTF8_BOM_ONLY_CERT" : "CA_UTF8_BOM", v));
+  if (shape.indentedBeginLines.length > 0) out.push(emit("CA_INDENTED_PEM", { ...v, lines: shape.indentedBeginLines.join(", ") }));
+  if (shape.pkcs7PemBlocks > 0 && noCerts) out.push(emit("CA_PKCS7", { ...v, inform: "" }));
+  if (shape.crlf) out.push(emit("CA_CRLF", v));
+
+  if (error?.pemError) {
+    const pe = error.pemError;
+    const vars = { ...v, line: pe.line, label: pe.label ?? "?", detail: pe.display.replace(/^base64 decode error: /, "") };
+    if (pe.kind === "missing-end") out.push(emit("CA_PEM_MISSING_END", vars));
+    else if (pe.kind === "illegal-start") out.push(emit("CA_PEM_ILLEGAL_BEGIN", vars));
+    else if (pe.label === "X509 CRL") out.push(emit("CA_MALFORMED_CRL", vars));
+    else out.push(emit("CA_PEM_BAD_BASE64", vars));
+  } else if (error?.detail.startsWith("failed to extract certificate data")) {
+    out.push(emit("CA_TRUSTED_DER_LENGTH", v));
+  } else if (error?.stage === "register") {
+    out.push(emit("CA_CERT_UNPARSEABLE", { ...v, index: error.certificateIndex }));
+  } else if (noCerts && !out.some((f) => f.level === "error")) {
+    out.push(emit("CA_NO_CERTIFICATES", v));
+  }
+
+  if (parse.crlCount > 0 && !error?.pemError) out.push(emit("CA_CRLS_SKIPPED", { count: parse.crlCount }));
+  if (parse.trustedNormalised) out.push(emit("CA_TRUSTED_NORMALISED"));
+  for (const block of parse.blocks) {
+    if (block.kind === "private-key" || block.kind === "rsa-private-key" || block.kind === "ec-private-key") {
+      out.push(emit("CA_PRIVATE_KEY", { ...v, label: block.label, line: block.beginLine }));
+    }
+  }
+  return out;
+}
+
+function certificateFindings(
+  certs: (CertSummary | undefined)[],
+  ctx: CheckContext,
+  v: Record<string, string>,
+  emit: Emit,
+): Finding[] {
+  const out: Finding[] = [];
+  const dated: Finding[] = [];
+  const seen = new Map<string, number>();
+  const subjects = new Set(certs.filter((c): c is CertSummary => !!c).map((c) => Buffer.from(c.subjectDer).toString("hex")));
+  certs.forEach((cert, i) => {
+    if (!cert) return;
+    const index = i + 1;
+    const base = { ...v, index, subject: cert.subject };
+    const first = seen.get(cert.sha256);
+    if (first !== undefined) {
+      out.push(emit("CA_DUPLICATE_CERT", { ...base, first }));
+      return;
+    }
+    seen.set(cert.sha256, index);
+    if (!cert.isCA && !cert.selfSigned) out.push(emit("CA_LEAF_CERT", base));
+    else if (cert.isCA && !cert.selfIssued && !subjects.has(Buffer.from(cert.issuerDer).toString("hex"))) {
+      out.push(emit("CA_INTERMEDIATE_ONLY", { ...base, issuer: cert.issuer }));
+    }
+    for (const p of validityProblems(cert, ctx.now)) {
+      if (p.kind === "expired") dated.push(emit("CA_EXPIRED", { ...base, date: p.date }));
+      if (p.kind === "not-yet-valid") dated.push(emit("CA_NOT_YET_VALID", { ...base, date: p.date }));
+      if (p.kind === "expiring") dated.push(emit("CA_EXPIRING_SOON", { ...base, date: p.date, days: p.days }));
+    }
+    const weak = isWeakKey(cert);
+    if (weak) out.push(emit("CA_WEAK_KEY", { ...base, key: weak }));
+    // SHA-1 on a self-signed root is never checked by anyone; it matters on what gets verified.
+    if (/SHA-1/i.test(cert.signatureAlgorithm) && !cert.selfSigned) out.push(emit("CA_SHA1_SIGNATURE", base));
+  });
+  // A full system bundle used as SSL_CERT_FILE always holds a few expired roots: one line, not forty.
+  if (certs.length > LARGE_BUNDLE && dated.length > 1) {
+    out.push(emit("CA_DATES_SUMMARY", { ...v, count: dated.length, first: dated[0].message }));
+  } else {
+    out.push(...dated);
+  }
+  return out;
+}
+
+export const bundleCheck = defineCheck({
+  id: "bundle",
+  title: "CA bundle Codex will load",
+  codes,
+  async run(ctx, { finding }) {
+    const { selection, bundle, baseRoots } = ctx.ca;
+    if (!bundle || !selection.path || !selection.sourceEnv) {
+      return {
+        summary: "no CA bundle selected: Codex uses the system roots",
+        findings: [finding("CA_NOT_CONFIGURED", { base: baseRoots.description })],
+        data: { selectedBy: null },
+      };
+    }
+    const v = { var: selection.sourceEnv, path: selection.path, pemPath: pemTarget(selection.path) };
+    const findings: Finding[] = [...fileFindings(bundle, v, finding), ...parseFindings(bundle, v, finding)];
+
+    if (!bundle.codexLoads) {
+      findings.push(finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }));
+    } else {
+      findings.unshift(finding("CA_LOADED", { ...v, count: bundle.certificates.length }));
+      findings.push(...certificateFindings(bundle.certificates, ctx, v, finding));
+      const corporate = selection.sourceEnv === "SSL_CERT_FILE" ? isCorporateOnly(ctx.ca) : undefined;
+      if (corporate) {
+        findings.push(
+          finding("CA_CORPORATE_ONLY_REPLACES_ROOTS", { ...v, count: corporate.count, systemBundle: corporate.systemBundle }),
+        );
+      }
+    }
+    const count = bundle.codexLoads ? bundle.certificates.length : 0;
+    return {
+      summary: bundle.codexLoads
+        ? `${count} certificate${count === 1 ? "" : "s"} Codex will load from ${selection.path} (${selection.sourceEnv})`
+        : `Codex refuses ${selection.path} (${selection.sourceEnv})`,
+      findings,
+      data: {
+        selectedBy: selection.selectedBy,
+        path: selection.path,
+        codexLoads: bundle.codexLoads,
+        certificates: count,
+        codexMessage: bundle.codexMessage ?? null,
+        stage: bundle.error?.stage ?? null,
+        blocks: (bundle.parse?.blocks ?? []).map((b) => ({ label: b.label, kind: b.kind ?? "skipped", line: b.beginLine })),
+        tables: bundle.codexLoads ? [certificateTable("Certificates Codex will load", bundle.certificates)] : [],
+      },
+    };
+  },
+});

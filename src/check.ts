@@ -1,0 +1,81 @@
+// The check contract. A check declares its finding codes up front (message + hint templates),
+// reads only the CheckContext and returns data; it never prints and never throws on purpose.
+import type { CheckContext } from "./context.js";
+
+export type Status = "pass" | "warn" | "fail" | "skip";
+export type Level = "info" | "warn" | "error";
+
+export interface Finding {
+  level: Level;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: Status;
+  summary: string;
+  findings: Finding[];
+  durationMs: number;
+  data: Record<string, unknown>;
+}
+
+/** A finding template: `{name}` placeholders are filled from the vars given at emit time. */
+export interface FindingSpec {
+  level: Level;
+  message: string;
+  hint?: string;
+}
+
+export type Vars = Record<string, string | number | undefined>;
+
+/** What `run()` returns; the runner adds id, title and duration. */
+export interface CheckOutcome {
+  /** Omit to derive from findings: any error → fail, any warn → warn, else pass. */
+  status?: Status;
+  summary: string;
+  findings: Finding[];
+  data?: Record<string, unknown>;
+}
+
+export interface RunTools<C extends string> {
+  signal: AbortSignal;
+  /** Build a finding from this check's declared code table. */
+  finding(code: C, vars?: Vars): Finding;
+}
+
+export interface Check<C extends string = string> {
+  id: string;
+  title: string;
+  /** Checks whose failure makes this one meaningless (it is then skipped). */
+  dependsOn?: string[];
+  /** Network checks are skipped with --offline. */
+  network?: boolean;
+  codes: Record<C, FindingSpec>;
+  run(ctx: CheckContext, tools: RunTools<C>): Promise<CheckOutcome>;
+}
+
+export function defineCheck<C extends string>(check: Check<C>): Check<C> {
+  return check;
+}
+
+export function fillTemplate(template: string, vars: Vars = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = vars[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+export function makeFinding(code: string, spec: FindingSpec, vars?: Vars): Finding {
+  const finding: Finding = { level: spec.level, code, message: fillTemplate(spec.message, vars) };
+  if (spec.hint !== undefined) finding.hint = fillTemplate(spec.hint, vars);
+  return finding;
+}
+
+export function statusFromFindings(findings: Finding[]): Status {
+  if (findings.some((f) => f.level === "error")) return "fail";
+  if (findings.some((f) => f.level === "warn")) return "warn";
+  return "pass";
+}

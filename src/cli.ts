@@ -1,0 +1,206 @@
+// `codex-doctor tls [options]`. main() parses, gathers, runs, renders and RETURNS the exit code:
+// 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error / could not run.
+import yargs from "yargs";
+import type { Env } from "./env.js";
+import { buildContext, type RunOptions, type SystemInput } from "./context.js";
+import { runChecks } from "./runner.js";
+import { buildReport, type Report } from "./report/model.js";
+import { renderHuman } from "./report/human.js";
+import { renderJson } from "./report/json.js";
+import { redactDeep, secretsFrom } from "./report/redact.js";
+import { startProgress } from "./report/progress.js";
+import { CHECKS } from "../checks/index.js";
+import { VERSION } from "./version.js";
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Env;
+  homedir: string;
+  platform: NodeJS.Platform;
+  /** Whether stdout/stderr are terminals (colour, spinner). */
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  now?: () => Date;
+  linuxBundleCandidates?: string[];
+}
+
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+/** Every option in one typed table: the README's flag list is checked against it. */
+export const OPTIONS = {
+  json: { type: "boolean", default: false, describe: "Print exactly one JSON report on stdout" },
+  verbose: { alias: "v", type: "boolean", default: false, describe: "Show certificate tables, info findings and timings" },
+  offline: { type: "boolean", default: false, describe: "Run only the local checks (no network traffic)" },
+  only: { type: "string", array: true, describe: "Run only these check ids" },
+  skip: { type: "string", array: true, describe: "Skip these check ids" },
+  ca: { type: "string", describe: "Test a candidate bundle as if CODEX_CA_CERTIFICATE pointed to it" },
+  "codex-home": { type: "string", describe: "Codex home (default: $CODEX_HOME, else ~/.codex)" },
+  timeout: { type: "number", default: 10000, describe: "Timeout per network probe, in ms" },
+  target: { type: "string", array: true, describe: "Probe this URL instead of the default endpoints (repeatable)" },
+  proxy: { type: "string", describe: "Use this proxy URL instead of the one from the environment" },
+  strict: { type: "boolean", default: false, describe: "Treat warnings as failures (exit 1)" },
+  color: { type: "boolean", default: true, describe: "Colour output (--no-color, or NO_COLOR, turns it off)" },
+} as const;
+
+interface ParsedArgs {
+  json: boolean;
+  verbose: boolean;
+  offline: boolean;
+  only?: string[];
+  skip?: string[];
+  ca?: string;
+  "codex-home"?: string;
+  timeout: number;
+  target?: string[];
+  proxy?: string;
+  strict: boolean;
+  color: boolean;
+  _: (string | number)[];
+}
+
+type ParseOutcome = { kind: "run"; args: ParsedArgs } | { kind: "output"; text: string } | { kind: "usage"; message: string };
+
+function parseArgs(argv: string[]): Promise<ParseOutcome> {
+  const knownIds = CHECKS.map((c) => c.id);
+  const parser = yargs()
+    .scriptName("codex-doctor")
+    .usage("$0 tls [options]\n\nFind why the OpenAI Codex CLI fails behind a TLS-inspecting proxy, and print the fix.")
+    .command("tls", "Diagnose Codex's CA bundle, environment, proxy and TLS trust")
+    .options(OPTIONS)
+    .check((args) => {
+      if (args.help || args.version) return true;
+      if (args._.length === 0) throw new Error("Missing command: run `codex-doctor tls`.");
+      const command = String(args._[0]);
+      if (command !== "tls") throw new Error(`Unknown command "${command}": the only command is \`tls\`.`);
+      if (args._.length > 1) throw new Error(`Unexpected argument "${args._[1]}".`);
+      for (const list of [args.only, args.skip]) {
+        for (const id of (list as string[] | undefined) ?? []) {
+          if (!knownIds.includes(id)) throw new Error(`Unknown check id "${id}". Known: ${knownIds.join(", ")}.`);
+        }
+      }
+      if (typeof args.timeout !== "number" || !Number.isFinite(args.timeout) || args.timeout <= 0) {
+        throw new Error("--timeout takes a positive number of milliseconds.");
+      }
+      for (const t of (args.target as string[] | undefined) ?? []) {
+        let url: URL;
+        try {
+          url = new URL(t);
+        } catch {
+          throw new Error(`--target "${t}" is not a URL.`);
+        }
+        if (!["https:", "wss:"].includes(url.protocol)) throw new Error(`--target "${t}" must be an https:// or wss:// URL.`);
+      }
+      return true;
+    })
+    .strict()
+    .help()
+    .alias("h", "help")
+    .version(VERSION)
+    .exitProcess(false)
+    .wrap(100);
+
+  return new Promise((resolve) => {
+    parser.parse(argv, {}, (err: Error | undefined, args: unknown, output: string) => {
+      if (err) {
+        resolve({ kind: "usage", message: err.message.split("\n")[0] });
+        return;
+      }
+      const a = args as ParsedArgs & { help?: boolean; version?: boolean };
+      if (output && (a.help || a.version || argv.includes("--help") || argv.includes("-h") || argv.includes("--version"))) {
+        resolve({ kind: "output", text: output });
+        return;
+      }
+      resolve({ kind: "run", args: a });
+    });
+  });
+}
+
+function colorEnabled(args: ParsedArgs, io: CliIo): boolean {
+  if (!args.color) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force !== "false";
+  return io.stdoutIsTTY;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const parsed = await parseArgs(argv);
+  if (parsed.kind === "output") {
+    io.stdout(parsed.text.endsWith("\n") ? parsed.text : parsed.text + "\n");
+    return EXIT.OK;
+  }
+  if (parsed.kind === "usage") {
+    io.stderr(`codex-doctor: ${parsed.message}\nRun \`codex-doctor --help\` for usage.\n`);
+    return EXIT.USAGE;
+  }
+  const args = parsed.args;
+  const now = io.now ?? (() => new Date());
+  const options: RunOptions = {
+    offline: args.offline,
+    verbose: args.verbose,
+    strict: args.strict,
+    timeoutMs: args.timeout,
+    ca: args.ca,
+    codexHome: args["codex-home"],
+    targets: args.target ?? [],
+    proxy: args.proxy,
+  };
+  const system: SystemInput = {
+    env: io.env,
+    homedir: io.homedir,
+    platform: io.platform,
+    now: now(),
+    linuxBundleCandidates: io.linuxBundleCandidates,
+  };
+  const secrets = secretsFrom(io.env);
+  const progress = startProgress({ enabled: !args.json && io.stderrIsTTY, stderrWrite: io.stderr });
+
+  let report: Report;
+  let exit: number;
+  try {
+    const ctx = await buildContext(options, system);
+    for (const s of secretsFrom(ctx.env)) if (!secrets.includes(s)) secrets.push(s);
+    const results = await runChecks(CHECKS, ctx, {
+      only: args.only,
+      skip: args.skip,
+      offline: args.offline,
+      checkTimeoutMs: args.timeout * 3 + 2000,
+      onStart: (check) => progress.update(check.title),
+    });
+    report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results });
+    exit = report.ok && !(args.strict && report.summary.warn > 0) ? EXIT.OK : EXIT.FAILED;
+  } catch (err) {
+    // The tool itself could not run: still one well-formed report, ok:false, exit 2.
+    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    report = buildReport({
+      version: VERSION,
+      now: system.now,
+      ca: null,
+      checks: [
+        {
+          id: "doctor",
+          title: "codex-doctor itself",
+          status: "fail",
+          summary: "codex-doctor could not gather its facts",
+          findings: [
+            {
+              level: "error",
+              code: "INTERNAL_ERROR",
+              message: `codex-doctor crashed while gathering facts: ${detail}`,
+              hint: "This is a bug in codex-doctor. Please report it with this output.",
+            },
+          ],
+          durationMs: 0,
+          data: {},
+        },
+      ],
+    });
+    exit = EXIT.USAGE;
+  } finally {
+    progress.stop();
+  }
+  const safe = redactDeep(report, secrets);
+  io.stdout(args.json ? renderJson(safe) : renderHuman(safe, { color: colorEnabled(args, io), verbose: args.verbose }));
+  return exit;
+}

@@ -1,0 +1,102 @@
+// Which endpoints the user's Codex really talks to: the login token endpoint, the model base for
+// their auth mode and provider, and its WebSocket URL. `--target` replaces all of them.
+import { join } from "node:path";
+import type { Env } from "../env.js";
+import { readCaFile } from "../ca/file.js";
+import { isTable, type CodexConfigReport } from "./config.js";
+
+export type TargetKind = "https" | "wss";
+
+export interface Target {
+  id: string;
+  label: string;
+  url: string;
+  kind: TargetKind;
+  /** POST for the token endpoint (a harmless invalid body), GET otherwise. */
+  method: "GET" | "POST";
+}
+
+export const TOKEN_URL = "https://auth.openai.com/oauth/token";
+export const API_BASE = "https://api.openai.com/v1";
+export const CHATGPT_CODEX_BASE = "https://chatgpt.com/backend-api/codex";
+
+export type AuthMode = "api-key" | "chatgpt";
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== "";
+}
+
+export async function detectAuthMode(env: Env, codexHome: string): Promise<{ mode: AuthMode; why: string }> {
+  if (nonEmpty(env.OPENAI_API_KEY) || nonEmpty(env.CODEX_API_KEY)) return { mode: "api-key", why: "an API key variable is set" };
+  if (nonEmpty(env.CODEX_ACCESS_TOKEN)) return { mode: "chatgpt", why: "CODEX_ACCESS_TOKEN is set" };
+  const read = await readCaFile(join(codexHome, "auth.json"), 1024 * 1024);
+  if (read.ok) {
+    try {
+      const auth = JSON.parse(Buffer.from(read.bytes).toString("utf8")) as Record<string, unknown>;
+      const mode = typeof auth.auth_mode === "string" ? auth.auth_mode.toLowerCase() : undefined;
+      if (mode === "apikey" || mode === "api_key") return { mode: "api-key", why: "auth.json is in API-key mode" };
+      if (mode === undefined && typeof auth.OPENAI_API_KEY === "string" && auth.OPENAI_API_KEY !== "") {
+        return { mode: "api-key", why: "auth.json holds an API key" };
+      }
+      return { mode: "chatgpt", why: "auth.json holds a ChatGPT sign-in" };
+    } catch {
+      return { mode: "chatgpt", why: "auth.json is unreadable; Codex would ask for ChatGPT sign-in" };
+    }
+  }
+  return { mode: "chatgpt", why: "no credentials found; ChatGPT sign-in is Codex's default" };
+}
+
+export interface ModelBase {
+  base: string;
+  provider: string;
+  websockets: boolean;
+}
+
+export function modelBase(config: CodexConfigReport, mode: AuthMode): ModelBase {
+  const cfg = config.effective;
+  const provider = typeof cfg.model_provider === "string" ? cfg.model_provider : "openai";
+  const providers = isTable(cfg.model_providers) ? cfg.model_providers : {};
+  const custom = providers[provider];
+  if (provider !== "openai" && isTable(custom) && typeof custom.base_url === "string") {
+    return { base: custom.base_url.replace(/\/+$/, ""), provider, websockets: custom.supports_websockets === true };
+  }
+  const override = typeof cfg.openai_base_url === "string" ? cfg.openai_base_url.replace(/\/+$/, "") : undefined;
+  return { base: override ?? (mode === "api-key" ? API_BASE : CHATGPT_CODEX_BASE), provider, websockets: true };
+}
+
+export function wsUrl(httpUrl: string): string {
+  return httpUrl.replace(/^http(s?):/i, "ws$1:");
+}
+
+export function targetsFromUrls(urls: string[]): Target[] {
+  return urls.map((url, i) => {
+    const lower = url.toLowerCase();
+    const kind: TargetKind = lower.startsWith("wss:") || lower.startsWith("ws:") ? "wss" : "https";
+    return {
+      id: `target-${i + 1}`,
+      label: url,
+      url,
+      kind,
+      method: kind === "https" && /\/oauth\/token$/.test(new URL(url).pathname) ? "POST" : "GET",
+    };
+  });
+}
+
+export async function planTargets(input: {
+  env: Env;
+  config: CodexConfigReport;
+  codexHome: string;
+  explicit: string[];
+}): Promise<Target[]> {
+  if (input.explicit.length > 0) return targetsFromUrls(input.explicit);
+  const auth = await detectAuthMode(input.env, input.codexHome);
+  const model = modelBase(input.config, auth.mode);
+  const targets: Target[] = [
+    { id: "token", label: "login token endpoint", url: TOKEN_URL, kind: "https", method: "POST" },
+    { id: "models", label: `model API (${model.provider})`, url: `${model.base}/models`, kind: "https", method: "GET" },
+  ];
+  if (model.websockets) {
+    targets.push({ id: "responses-ws", label: "model WebSocket", url: `${wsUrl(model.base)}/responses`, kind: "wss", method: "GET" });
+  }
+  return targets;
+}

@@ -1,0 +1,81 @@
+// Gathers every fact once (environment, .env overlay, the CA loader's report, config, targets)
+// and hands it to the checks. The only module that looks at the real process environment is the
+// CLI, which passes it in here as `system.env`.
+import { join } from "node:path";
+import type { Env, VarOrigin } from "./env.js";
+import { readDotenv, applyDotenv, type DotenvFile } from "./codex/dotenv.js";
+import { loadCa, type CaReport } from "./ca/loader.js";
+import { loadCodexConfig, type CodexConfigReport } from "./codex/config.js";
+import { planTargets, type Target } from "./codex/endpoints.js";
+
+export interface RunOptions {
+  offline: boolean;
+  verbose: boolean;
+  strict: boolean;
+  /** Per-probe timeout in ms. */
+  timeoutMs: number;
+  ca?: string;
+  codexHome?: string;
+  /** --target URLs replacing the default endpoints. */
+  targets: string[];
+  proxy?: string;
+}
+
+export interface SystemInput {
+  env: Env;
+  homedir: string;
+  platform: NodeJS.Platform;
+  now: Date;
+  /** Tests point the Linux system-bundle probe at their own files. */
+  linuxBundleCandidates?: string[];
+}
+
+export interface CheckContext {
+  options: RunOptions;
+  platform: NodeJS.Platform;
+  now: Date;
+  /** The shell's environment, as the doctor was started. */
+  shellEnv: Env;
+  /** The environment Codex runs with: shell + `$CODEX_HOME/.env`. */
+  env: Env;
+  origins: Record<string, VarOrigin>;
+  codexHome: string;
+  dotenv: DotenvFile;
+  config: CodexConfigReport;
+  ca: CaReport;
+  targets: Target[];
+}
+
+export function resolveCodexHome(options: RunOptions, system: SystemInput): string {
+  if (options.codexHome) return options.codexHome;
+  const fromEnv = system.env.CODEX_HOME;
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return join(system.homedir, ".codex");
+}
+
+export async function buildContext(options: RunOptions, system: SystemInput): Promise<CheckContext> {
+  const codexHome = resolveCodexHome(options, system);
+  const dotenv = await readDotenv(join(codexHome, ".env"));
+  const { env, origins } = applyDotenv(system.env, dotenv);
+  const config = await loadCodexConfig(codexHome, env);
+  const ca = await loadCa({
+    env,
+    origins,
+    caOverride: options.ca,
+    probe: { platform: system.platform, linuxBundleCandidates: system.linuxBundleCandidates },
+  });
+  const targets = planTargets({ env, config, codexHome, explicit: options.targets });
+  return {
+    options,
+    platform: system.platform,
+    now: system.now,
+    shellEnv: system.env,
+    env,
+    origins,
+    codexHome,
+    dotenv,
+    config,
+    ca,
+    targets: await targets,
+  };
+}

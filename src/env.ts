@@ -1,0 +1,30 @@
+// Environment snapshots. Everything downstream reads an Env value, never process.env.
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where a variable's effective value came from. */
+export type VarOrigin = "shell" | "dotenv";
+
+/** The CA variables Codex itself reads. */
+export const CODEX_CA_VARS = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "SSL_CERT_DIR"] as const;
+
+/** CA variables other tools read (sandboxed commands rely on them). */
+export const OTHER_TOOL_CA_VARS = [
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "GIT_SSL_CAINFO",
+  "PIP_CERT",
+  "AWS_CA_BUNDLE",
+] as const;
+
+export const PROXY_VARS = [
+  "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
+] as const;
+
+export type VarState = "unset" | "empty" | "set";
+
+export function varState(env: Env, name: string): VarState {
+  const value = env[name];
+  if (value === undefined) return "unset";
+  return value === "" ? "empty" : "set";
+}

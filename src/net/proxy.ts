@@ -1,0 +1,117 @@
+// Which proxy Codex uses for a URL, from environment variables the way reqwest reads them:
+// https (and wss) targets use HTTPS_PROXY/https_proxy, then ALL_PROXY/all_proxy; HTTP_PROXY never
+// applies to https; NO_PROXY/no_proxy bypasses. Pure: the env check and the network checks share it.
+import { isIP } from "node:net";
+import type { Env } from "../env.js";
+
+export interface ProxyUrl {
+  /** As written, with any password masked. */
+  display: string;
+  scheme: string;
+  host: string;
+  port: number;
+  username?: string;
+  /** Never rendered; used only for the Proxy-Authorization header. */
+  password?: string;
+  supported: boolean;
+  problem?: "socks" | "malformed" | "unsupported-scheme";
+}
+
+export interface ProxyDecision {
+  target: string;
+  /** The variable that supplied the proxy, or why there is none. */
+  via: string | null;
+  proxy: ProxyUrl | null;
+  bypassedBy?: string;
+  /** HTTP_PROXY is set but does not apply to https targets. */
+  httpProxyIgnored?: boolean;
+}
+
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_m, scheme: string, userinfo: string) => {
+    const user = userinfo.split(":")[0];
+    return `${scheme}${user ? `${user}:****` : "****"}@`;
+  });
+}
+
+export function parseProxyUrl(raw: string): ProxyUrl {
+  // reqwest assumes http:// when the value has no scheme.
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  const display = redactUrl(withScheme);
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return { display: redactUrl(raw), scheme: "", host: "", port: 0, supported: false, problem: "malformed" };
+  }
+  const scheme = url.protocol.replace(/:$/, "").toLowerCase();
+  const defaultPort = scheme === "https" ? 443 : scheme.startsWith("socks") ? 1080 : 80;
+  const parsed: ProxyUrl = {
+    display,
+    scheme,
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : defaultPort,
+    supported: scheme === "http" || scheme === "https",
+  };
+  if (url.username) parsed.username = decodeURIComponent(url.username);
+  if (url.password) parsed.password = decodeURIComponent(url.password);
+  if (!parsed.host) return { ...parsed, supported: false, problem: "malformed" };
+  if (scheme.startsWith("socks")) parsed.problem = "socks";
+  else if (!parsed.supported) parsed.problem = "unsupported-scheme";
+  return parsed;
+}
+
+function firstSet(env: Env, names: string[]): [string, string] | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== "") return [name, value.trim()];
+  }
+  return undefined;
+}
+
+/** reqwest NO_PROXY: `*`, exact hosts, domain suffixes (with or without a leading dot), IPs, CIDRs. */
+export function noProxyMatch(host: string, noProxy: string): string | undefined {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  for (const rawEntry of noProxy.split(",")) {
+    const entry = rawEntry.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return entry;
+    if (entry.includes("/") && isIP(h)) {
+      if (cidrContains(entry, h)) return entry;
+      continue;
+    }
+    const bare = entry.replace(/^\*?\./, "").replace(/:\d+$/, "");
+    if (h === bare || h.endsWith(`.${bare}`)) return rawEntry.trim();
+  }
+  return undefined;
+}
+
+function cidrContains(cidr: string, ip: string): boolean {
+  const [base, bitsText] = cidr.split("/");
+  const bits = Number(bitsText);
+  if (isIP(base) !== 4 || isIP(ip) !== 4 || !(bits >= 0 && bits <= 32)) return false;
+  const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (toInt(base) & mask) === (toInt(ip) & mask);
+}
+
+export function resolveProxy(target: string, env: Env, override?: string): ProxyDecision {
+  const url = new URL(target);
+  const secure = url.protocol === "https:" || url.protocol === "wss:";
+  const decision: ProxyDecision = { target, via: null, proxy: null };
+  if (override !== undefined) {
+    return { ...decision, via: "--proxy", proxy: parseProxyUrl(override) };
+  }
+  const names = secure
+    ? ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    : ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+  const found = firstSet(env, names);
+  if (secure && !found && firstSet(env, ["HTTP_PROXY", "http_proxy"])) decision.httpProxyIgnored = true;
+  if (!found) return decision;
+  const noProxy = firstSet(env, ["NO_PROXY", "no_proxy"]);
+  const bypass = noProxy ? noProxyMatch(url.hostname, noProxy[1]) : undefined;
+  if (bypass !== undefined && noProxy) {
+    return { ...decision, bypassedBy: `${noProxy[0]} entry "${bypass}"` };
+  }
+  return { ...decision, via: found[0], proxy: parseProxyUrl(found[1]) };
+}

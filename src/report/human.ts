@@ -1,0 +1,80 @@
+// The human view of a Report: one line per check, findings with "→ hint" under warnings and
+// failures, tables and info findings with -v, a totals line last. Pure: report in, text out.
+import { Chalk, type ChalkInstance } from "chalk";
+import type { CheckResult, Finding, Status } from "../check.js";
+import type { Report } from "./model.js";
+
+export const SYMBOLS: Record<Status, string> = { pass: "✓", warn: "!", fail: "✗", skip: "-" };
+const LEVEL_SYMBOL: Record<Finding["level"], string> = { info: "·", warn: "!", error: "✗" };
+
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: string[][];
+}
+
+export interface HumanOptions {
+  color: boolean;
+  verbose: boolean;
+}
+
+function paint(chalk: ChalkInstance, status: Status, text: string): string {
+  switch (status) {
+    case "pass":
+      return chalk.green(text);
+    case "warn":
+      return chalk.yellow(text);
+    case "fail":
+      return chalk.red(text);
+    case "skip":
+      return chalk.dim(text);
+  }
+}
+
+function renderTable(table: Table, indent: string): string[] {
+  const widths = table.columns.map((c, i) => Math.max(c.length, ...table.rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => indent + cells.map((c, i) => (c ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  return [`${indent}${table.title}`, line(table.columns), ...table.rows.map(line)];
+}
+
+function tablesOf(check: CheckResult): Table[] {
+  const tables = (check.data as { tables?: unknown }).tables;
+  return Array.isArray(tables) ? (tables as Table[]) : [];
+}
+
+function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean): string[] {
+  const lines = [`${paint(chalk, check.status, SYMBOLS[check.status])} ${chalk.bold(check.id.padEnd(idWidth))}  ${check.summary}`];
+  const showAll = verbose;
+  for (const f of check.findings) {
+    const shown = showAll || f.level !== "info" || check.status === "fail";
+    if (!shown) continue;
+    const status: Status = f.level === "error" ? "fail" : f.level === "warn" ? "warn" : "skip";
+    lines.push(`    ${paint(chalk, status, LEVEL_SYMBOL[f.level])} ${chalk.dim(f.code)}  ${f.message}`);
+    if (f.hint && (f.level !== "info" || verbose)) {
+      for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
+    }
+  }
+  if (verbose) {
+    for (const table of tablesOf(check)) lines.push(...renderTable(table, "    "));
+    if (check.durationMs > 0) lines.push(chalk.dim(`    (${check.durationMs} ms)`));
+  }
+  return lines;
+}
+
+export function renderHuman(report: Report, options: HumanOptions): string {
+  const chalk = new Chalk({ level: options.color ? 1 : 0 });
+  const idWidth = Math.max(...report.checks.map((c) => c.id.length), 4);
+  const out: string[] = [chalk.bold(`codex-doctor tls ${report.tool.version}`), ""];
+  const ca = report.ca;
+  out.push(
+    ca.selectedBy
+      ? `CA bundle: ${ca.selectedBy} → ${ca.path} (${ca.codexLoads ? `Codex loads ${ca.certificates} certificate${ca.certificates === 1 ? "" : "s"}` : "Codex REFUSES this file"})`
+      : "CA bundle: none selected (Codex uses the system roots)",
+    "",
+  );
+  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose));
+  const s = report.summary;
+  const totals = `${s.pass} passed, ${s.warn} warning${s.warn === 1 ? "" : "s"}, ${s.fail} failed, ${s.skip} skipped`;
+  out.push("", report.ok ? chalk.green(totals) : chalk.red(totals));
+  return out.join("\n") + "\n";
+}
