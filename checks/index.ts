@@ -2,5 +2,8 @@
 import type { Check } from "../src/check.js";
 import { bundleCheck } from "./bundle.js";
 import { envCheck } from "./env.js";
+import { proxyCheck } from "./proxy.js";
+import { httpsCheck } from "./https.js";
+import { websocketCheck } from "./websocket.js";
 
-export const CHECKS: Check[] = [bundleCheck, envCheck] as Check[];
+export const CHECKS: Check[] = [bundleCheck, envCheck, proxyCheck, httpsCheck, websocketCheck] as Check[];

@@ -28,6 +28,8 @@ export interface SystemInput {
   now: Date;
   /** Tests point the Linux system-bundle probe at their own files. */
   linuxBundleCandidates?: string[];
+  /** Where to look for a missing CA on disk (default: the vendors' usual install paths). */
+  searchPaths?: string[];
 }
 
 export interface CheckContext {
@@ -44,6 +46,7 @@ export interface CheckContext {
   config: CodexConfigReport;
   ca: CaReport;
   targets: Target[];
+  searchPaths?: string[];
 }
 
 export function resolveCodexHome(options: RunOptions, system: SystemInput): string {
@@ -77,5 +80,6 @@ export async function buildContext(options: RunOptions, system: SystemInput): Pr
     config,
     ca,
     targets: await targets,
+    searchPaths: system.searchPaths,
   };
 }

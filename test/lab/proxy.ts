@@ -42,7 +42,7 @@ export interface ProxyOptions {
   upstream?: Upstream;
   /** Required for intercept and blockpage-tls. */
   interceptWith?: InterceptOptions;
-  /** intercept: answer `Upgrade: websocket` requests with 403 instead of relaying them. */
+  /** intercept: strip the Upgrade headers and forward a plain request (the origin answers 404). */
   stripUpgrade?: boolean;
   /** block: extra response headers on the 403, e.g. ZSCALER_HINTS. */
   blockHeaders?: Record<string, string>;
@@ -251,6 +251,30 @@ function terminateTls(
   mitm.emit("connection", secure);
 }
 
+/**
+ * What a proxy that strips WebSocket upgrades does: it drops the Upgrade headers and forwards a
+ * plain request, so the client gets the origin's ordinary answer (a 404 for /responses) instead of 101.
+ */
+function forwardWithoutUpgrade(req: IncomingMessage, socket: Duplex, upstream: Upstream): void {
+  const headers = { ...req.headers };
+  for (const name of Object.keys(headers)) {
+    if (/^(upgrade|connection|sec-websocket-.*)$/i.test(name)) delete headers[name];
+  }
+  const up = https.request({ ...upstreamTls(upstream), method: req.method, path: req.url, headers, agent: false });
+  up.on("response", (upRes) => {
+    const chunks: Buffer[] = [];
+    upRes.on("data", (c: Buffer) => chunks.push(c));
+    upRes.on("end", () => {
+      const body = Buffer.concat(chunks);
+      socket.end(
+        `HTTP/1.1 ${upRes.statusCode ?? 502} ${upRes.statusMessage ?? ""}\r\ncontent-type: ${upRes.headers["content-type"] ?? "text/plain"}\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString("utf8")}`,
+      );
+    });
+  });
+  up.on("error", () => refuseUpgrade(socket, 502, "Bad Gateway"));
+  up.end();
+}
+
 /** HTTP server fed with decrypted sockets: relays to the upstream origin or plays block page. */
 function createMitmServer(opts: ProxyOptions, seen: InterceptedRequest[], sockets: SocketTracker): http.Server {
   const mitm = http.createServer();
@@ -287,7 +311,7 @@ function createMitmServer(opts: ProxyOptions, seen: InterceptedRequest[], socket
     record(req, true);
     sockets.track(socket);
     if (opts.mode === "blockpage-tls" || !opts.upstream) return refuseUpgrade(socket, 403, "Forbidden", ZSCALER_HINTS);
-    if (opts.stripUpgrade) return refuseUpgrade(socket, 403, "Forbidden");
+    if (opts.stripUpgrade) return forwardWithoutUpgrade(req, socket, opts.upstream);
     // Replay the upgrade request verbatim on a fresh verified TLS connection, then splice.
     const up = sockets.track(tls.connect(upstreamTls(opts.upstream)));
     up.once("secureConnect", () => {

@@ -1,0 +1,107 @@
+// Runbook step 4: the model WebSocket upgrade through the same proxy with the same trust. TLS or
+// tunnel failures fail; a refused or stripped upgrade only warns, because Codex falls back to HTTPS
+// after its retries (at a cost of seconds per turn).
+import { defineCheck, type Finding } from "../src/check.js";
+import { probeWebSocket } from "../src/net/ws-probe.js";
+import { probeHttp } from "../src/net/http-probe.js";
+import { NET_CODES, diagnoseFailure } from "../src/net/diagnose.js";
+import { vendorFromHeaders } from "../src/net/vendors.js";
+import { chainData } from "../src/net/chain-table.js";
+import type { Target } from "../src/codex/endpoints.js";
+
+const FALLBACK_HINT =
+  "Codex retries the WebSocket (stream_max_retries, default 5) and then falls back to HTTPS on every turn, costing seconds each time. Ask your network team to allow WebSocket upgrades to {host}; for a custom provider you can turn WebSockets off: [model_providers.<id>] supports_websockets = false";
+
+const codes = {
+  ...NET_CODES,
+  WS_UPGRADED: { level: "info", message: "{url}: WebSocket upgrade accepted (101) over verified TLS{route}." },
+  WS_ORIGIN_ANSWERED: {
+    level: "info",
+    message: "{url}: the server answered the upgrade with HTTP {status} over verified TLS{route} (expected without credentials).",
+  },
+  WS_UPGRADE_REFUSED: {
+    level: "warn",
+    message: "{url}: TLS and the tunnel work, but the upgrade was answered with HTTP {status}{vendor} instead of 101.",
+    hint: FALLBACK_HINT,
+  },
+  WS_UPGRADE_STRIPPED: {
+    level: "warn",
+    message: "{url}: TLS and the tunnel work, but the upgrade reply is mangled ({detail}): something in the middle strips the Upgrade.",
+    hint: FALLBACK_HINT,
+  },
+  WS_NO_ANSWER: {
+    level: "warn",
+    message: "{url}: TLS works, but the upgrade got no answer within the timeout.",
+    hint: FALLBACK_HINT,
+  },
+  WS_FAILS_HTTPS_WORKS: {
+    level: "error",
+    message: "HTTPS to {host} works with the same proxy and roots, but the WebSocket fails: the known Codex pattern where every turn burns its WebSocket retries first.",
+    hint: "Fix the WebSocket path (above); meanwhile Codex still completes turns over HTTPS after the retries.",
+  },
+  NO_TARGETS: { level: "info", message: "No WebSocket endpoint: the active provider does not use WebSockets." },
+} as const;
+
+function httpsTwin(target: Target): Target {
+  return { ...target, id: `${target.id}-https`, url: target.url.replace(/^wss:/i, "https:").replace(/\/responses$/, "/models"), kind: "https", method: "GET" };
+}
+
+export const websocketCheck = defineCheck({
+  id: "websocket",
+  title: "WebSocket upgrade to the model API",
+  network: true,
+  codes,
+  async run(ctx, { finding, signal }) {
+    const targets = ctx.targets.filter((t) => t.kind === "wss");
+    if (targets.length === 0) return { summary: "no WebSocket endpoint", findings: [finding("NO_TARGETS")], status: "skip" };
+    const results = await Promise.all(
+      targets.map(async (target) => {
+        const url = new URL(target.url);
+        const host = `${url.hostname}:${url.port || 443}`;
+        const probe = await probeWebSocket(ctx, target, signal);
+        const findings: Finding[] = [];
+        const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
+        const base = { url: target.url, host, route };
+        if (!probe.ok) {
+          const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);
+          findings.push(finding(d.code, d.vars));
+          const twin = await probeHttp(ctx, httpsTwin(target), signal);
+          if (twin.ok) findings.push(finding("WS_FAILS_HTTPS_WORKS", base));
+        } else {
+          const o = probe.outcome;
+          if (o.kind === "upgraded") findings.push(finding("WS_UPGRADED", base));
+          else if (o.kind === "bad-handshake") findings.push(finding("WS_UPGRADE_STRIPPED", { ...base, detail: o.detail }));
+          else if (o.kind === "timeout") findings.push(finding("WS_NO_ANSWER", base));
+          else {
+            const vendor = vendorFromHeaders(o.headers, o.body);
+            const fromOrigin = (o.status === 401 || o.status === 403) && !vendor;
+            findings.push(
+              fromOrigin
+                ? finding("WS_ORIGIN_ANSWERED", { ...base, status: o.status })
+                : finding("WS_UPGRADE_REFUSED", { ...base, status: o.status, vendor: vendor ? ` by ${vendor.name}` : "" }),
+            );
+          }
+        }
+        return {
+          target,
+          findings,
+          data: {
+            url: target.url,
+            outcome: probe.ok ? probe.outcome.kind : "failed",
+            status: probe.ok && probe.outcome.kind === "http" ? probe.outcome.status : null,
+            stage: probe.ok ? null : probe.failure.stage,
+            code: probe.ok ? null : probe.failure.code,
+            chain: chainData(probe.ok ? probe.tls.chain : probe.failure.chain),
+          },
+        };
+      }),
+    );
+    const findings = results.flatMap((r) => r.findings);
+    const bad = results.filter((r) => r.findings.some((f) => f.level !== "info"));
+    return {
+      summary: bad.length === 0 ? "WebSocket upgrade works over verified TLS" : `WebSocket problems: ${bad.map((r) => r.target.url).join(", ")}`,
+      findings,
+      data: { upgrades: results.map((r) => r.data) },
+    };
+  },
+});

@@ -1,0 +1,32 @@
+// Trust anchors for the verifier, derived once per run from the shared CA loader's trust set.
+import type { CaReport } from "../ca/loader.js";
+import { anchorFromCertificateDer, type TrustAnchor } from "./verify.js";
+
+const cache = new WeakMap<object, TrustAnchor[]>();
+
+function toAnchors(certs: Uint8Array[], source: string): TrustAnchor[] {
+  return certs.map((der) => anchorFromCertificateDer(der, source)).filter((a): a is TrustAnchor => a !== undefined);
+}
+
+/** The anchors Codex's HTTP and WebSocket paths trust: base roots ∪ the bundle it loads. */
+export function codexAnchors(ca: CaReport): TrustAnchor[] {
+  const hit = cache.get(ca);
+  if (hit) return hit;
+  const bundle = ca.bundle?.codexLoads ? (ca.bundle.parse?.certificates ?? []) : [];
+  const anchors = [
+    ...toAnchors(ca.baseRoots.certificates, ca.baseRoots.origin === "env" ? "SSL_CERT_FILE/SSL_CERT_DIR" : "system store"),
+    ...toAnchors(bundle, ca.selection.sourceEnv ?? "bundle"),
+  ];
+  cache.set(ca, anchors);
+  return anchors;
+}
+
+/** The platform store's anchors: what "a public root" means on this machine. */
+export function platformAnchors(ca: CaReport): TrustAnchor[] {
+  const key = ca.platformRoots;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const anchors = toAnchors(ca.platformRoots.certificates, "system store");
+  cache.set(key, anchors);
+  return anchors;
+}

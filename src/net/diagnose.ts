@@ -1,0 +1,288 @@
+// Turns a connection outcome into a coded cause and the exact fix. Shared by the proxy, https and
+// websocket checks, which spread NET_CODES into their own code tables. Causes are decided from
+// error codes and certificate data, never from message text.
+import { X509Certificate } from "node:crypto";
+import type { FindingSpec, Vars } from "../check.js";
+import type { CheckContext } from "../context.js";
+import type { EstablishFailure, PresentedChain } from "./establish.js";
+import type { ProxyDecision } from "./proxy.js";
+import { verifyServerChain } from "./verify.js";
+import { platformAnchors } from "./anchors.js";
+import { locateIssuer } from "./locate.js";
+import { vendorFromHeaders, vendorFromNames } from "./vendors.js";
+
+export const NET_CODES = {
+  NET_DNS: {
+    level: "error",
+    message: "{host} could not be resolved ({code}){route}.",
+    hint: "Check DNS/VPN. If your network only reaches the internet through a proxy, export HTTPS_PROXY=http://proxy.example:8080",
+  },
+  NET_REFUSED: {
+    level: "error",
+    message: "{host} refused the connection ({code}){route}.",
+    hint: "Nothing listens there, or a firewall rejects it. Check the URL and the proxy settings.",
+  },
+  NET_RESET: {
+    level: "error",
+    message: "The connection to {host} was reset ({code}){route}.",
+    hint: "A firewall or proxy is cutting the connection; ask for {host} to be allowed.",
+  },
+  NET_UNREACHABLE: {
+    level: "error",
+    message: "{host} is unreachable ({code}){route}.",
+    hint: "Check the network route, VPN, or whether a proxy is required.",
+  },
+  NET_TIMEOUT: {
+    level: "error",
+    message: "No answer from {host} within {timeoutMs} ms{route}.",
+    hint: "A silent proxy or firewall drops the traffic. Re-run with --timeout 30000 to tell slow from dropped; check HTTPS_PROXY.",
+  },
+  PROXY_UNREACHABLE: {
+    level: "error",
+    message: "The proxy {proxy} (from {via}) cannot be reached ({code}): Codex fails every request with \"error sending request\".",
+    hint: "{proxyFix}",
+  },
+  PROXY_AUTH_REQUIRED: {
+    level: "error",
+    message: "The proxy {proxy} answered 407 Proxy Authentication Required (asks for {schemes}); credentials were {sent}.",
+    hint: "{authFix}",
+  },
+  PROXY_BLOCKED: {
+    level: "error",
+    message: "The proxy {proxy} refused CONNECT to {host} with {status} {reason}{vendor}.",
+    hint: "The proxy's policy blocks {host}. Ask your network team to allow CONNECT to {host}:443 for Codex.",
+  },
+  PROXY_BAD_RESPONSE: {
+    level: "error",
+    message: "The proxy {proxy} did not answer CONNECT properly ({detail}).",
+    hint: "Check that {via} points at an HTTP proxy port (not a SOCKS or PAC URL).",
+  },
+  TLS_NOT_TLS: {
+    level: "error",
+    message: "{host} does not speak TLS on that port ({code}): something answered in plain text{route}.",
+    hint: "Check the URL's port and scheme; a captive portal or a misconfigured proxy can answer like this.",
+  },
+  TLS_RESET: {
+    level: "error",
+    message: "The TLS handshake with {host} was cut off ({code}){route}.",
+    hint: "A firewall or proxy drops TLS to {host}; ask your network team to allow it.",
+  },
+  TLS_HANDSHAKE_FAILED: {
+    level: "error",
+    message: "The TLS handshake with {host} failed ({code}){route}.",
+    hint: "Run with -v for details; compare with: openssl s_client -connect {host}:443 -servername {hostname}",
+  },
+  TLS_UNKNOWN_ISSUER: {
+    level: "error",
+    message: "Codex will reject {host}: the certificate chain ends at \"{issuer}\", which none of Codex's roots ({trust}) vouches for (webpki UnknownIssuer; OpenSSL: {openssl}){vendor}.",
+    hint: "{caFix}",
+  },
+  TLS_SHORT_CHAIN: {
+    level: "error",
+    message: "The proxy sends a short chain for {host}: only the leaf, issued by \"{issuer}\", which is not among Codex's roots. Codex does no AIA fetching, so a root-only bundle is not enough.",
+    hint: "{caFix}",
+  },
+  TLS_SELF_SIGNED: {
+    level: "error",
+    message: "{host} presented a self-signed certificate (\"{subject}\") that Codex does not trust.",
+    hint: "If this is your proxy's own certificate, export it to PEM and: export CODEX_CA_CERTIFICATE=/path/to/it.pem",
+  },
+  TLS_CERT_EXPIRED: {
+    level: "error",
+    message: "The {which} certificate \"{subject}\" for {host} expired on {date}: Codex rejects it.",
+    hint: "The server or your proxy must present a current certificate; report it to whoever runs {issuerOrg}.",
+  },
+  TLS_CERT_NOT_YET_VALID: {
+    level: "error",
+    message: "The {which} certificate \"{subject}\" for {host} is not valid before {date}: Codex rejects it.",
+    hint: "Check this machine's clock (date -u); otherwise report it to whoever runs the proxy.",
+  },
+  TLS_WRONG_HOST: {
+    level: "error",
+    message: "The certificate presented for {host} is valid for {names}, not for {hostname}: Codex rejects it.",
+    hint: "Something answers for {hostname} with another site's certificate (a captive portal or a misrouted proxy). Check DNS and the proxy.",
+  },
+  TLS_VERIFY_FAILED: {
+    level: "error",
+    message: "Codex will reject the certificate chain of {host}: {detail} (webpki {code}).",
+    hint: "Run with -v to see the presented chain; ask your network team to fix the certificate the proxy presents.",
+  },
+  TLS_INTERCEPTED: {
+    level: "info",
+    message: "TLS to {host} is intercepted{vendor}: the chain ends at \"{issuer}\", not at a public root.",
+  },
+} satisfies Record<string, FindingSpec>;
+
+export type NetCode = keyof typeof NET_CODES;
+
+export interface Diagnosis {
+  code: NetCode;
+  vars: Vars;
+}
+
+function routeText(route: ProxyDecision): string {
+  return route.proxy ? ` (through ${route.proxy.display})` : " (direct)";
+}
+
+function org(subject: string): string {
+  return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
+}
+
+async function caFix(ctx: CheckContext, issuerDer: Uint8Array | undefined, issuer: string): Promise<string> {
+  const found = issuerDer ? await locateIssuer(ctx, issuerDer) : [];
+  const inSystem = found.find((f) => f.path === undefined);
+  const file = found.find((f) => f.path !== undefined);
+  const sel = ctx.ca.selection;
+  const lines: string[] = [];
+  if (file?.path) {
+    lines.push(`"${issuer}" is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${file.path}`);
+  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
+    lines.push(`"${issuer}" is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
+  } else {
+    lines.push(
+      `Get "${issuer}" as a PEM file (your IT team's "SSL inspection" root, or export it from your browser's certificate viewer), then:`,
+      "export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem",
+    );
+  }
+  if (sel.selectedBy === "SSL_CERT_FILE") lines.push("(SSL_CERT_FILE replaces the system roots; CODEX_CA_CERTIFICATE is the safer variable.)");
+  if (!file && found.length === 0) lines.push("Then re-run: codex-doctor tls");
+  return lines.join("\n");
+}
+
+function authFix(route: ProxyDecision, schemes: string[]): string {
+  const proxy = route.proxy;
+  const via = route.via ?? "HTTPS_PROXY";
+  const basic = schemes.length === 0 || schemes.some((s) => s.toLowerCase() === "basic");
+  if (!basic) {
+    return `The proxy only offers ${schemes.join(", ")}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point ${via} at it: export ${via}=http://127.0.0.1:3128`;
+  }
+  const hostPort = proxy ? `${proxy.host}:${proxy.port}` : "proxy.example:8080";
+  if (proxy?.username !== undefined) {
+    return `The proxy rejected the credentials in ${via}. Fix them (percent-encode special characters): export ${via}=http://USER:PASSWORD@${hostPort}`;
+  }
+  return `Put your proxy credentials in the URL (percent-encode special characters): export ${via}=http://USER:PASSWORD@${hostPort}`;
+}
+
+function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
+  const via = route.via ?? "HTTPS_PROXY";
+  if (ctx.origins[via] === "dotenv") {
+    return `${via} comes from ${ctx.dotenv.path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.`;
+  }
+  return `Start the proxy, or fix/unset ${via} if it is stale: unset ${via}`;
+}
+
+function names(chain: PresentedChain): string[] {
+  return chain.summaries.flatMap((s) => (s ? [s.subject, s.issuer] : []));
+}
+
+function vendorText(chain: PresentedChain | undefined, headers?: Record<string, string>, body?: string): string {
+  const vendor = (chain ? vendorFromNames(names(chain)) : undefined) ?? (headers ? vendorFromHeaders(headers, body) : undefined);
+  return vendor ? ` (looks like ${vendor.name})` : "";
+}
+
+export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyDecision, failure: EstablishFailure): Promise<Diagnosis> {
+  const host = `${url.hostname}:${url.port || 443}`;
+  const base: Vars = { host, hostname: url.hostname, code: failure.code, route: routeText(route), timeoutMs: ctx.options.timeoutMs };
+  const proxyVars: Vars = { proxy: route.proxy?.display ?? "", via: route.via ?? "" };
+  switch (failure.stage) {
+    case "dns":
+      return { code: "NET_DNS", vars: base };
+    case "tcp":
+      if (failure.code === "ECONNREFUSED") return { code: "NET_REFUSED", vars: base };
+      if (failure.code === "ECONNRESET" || failure.code === "EPIPE") return { code: "NET_RESET", vars: base };
+      return { code: "NET_UNREACHABLE", vars: base };
+    case "timeout":
+      return { code: "NET_TIMEOUT", vars: base };
+    case "proxy-tcp":
+      return { code: "PROXY_UNREACHABLE", vars: { ...base, ...proxyVars, proxyFix: proxyFix(ctx, route) } };
+    case "proxy-connect": {
+      const refusal = failure.refusal;
+      if (!refusal) return { code: "PROXY_BAD_RESPONSE", vars: { ...base, ...proxyVars, detail: failure.message } };
+      if (refusal.status === 407) {
+        return {
+          code: "PROXY_AUTH_REQUIRED",
+          vars: {
+            ...base,
+            ...proxyVars,
+            schemes: refusal.authSchemes.join(", ") || "an unnamed scheme",
+            sent: route.proxy?.username !== undefined ? "sent but rejected" : "not sent (none in the proxy URL)",
+            authFix: authFix(route, refusal.authSchemes),
+          },
+        };
+      }
+      return {
+        code: "PROXY_BLOCKED",
+        vars: { ...base, ...proxyVars, status: refusal.status, reason: refusal.reason, vendor: vendorText(undefined, refusal.headers, refusal.body) },
+      };
+    }
+    case "tls": {
+      const c = failure.code;
+      if (c === "ERR_SSL_WRONG_VERSION_NUMBER" || c === "ERR_SSL_PACKET_LENGTH_TOO_LONG" || c === "ERR_SSL_HTTP_REQUEST") {
+        return { code: "TLS_NOT_TLS", vars: base };
+      }
+      if (c === "ECONNRESET" || c === "EPIPE") return { code: "TLS_RESET", vars: base };
+      return { code: "TLS_HANDSHAKE_FAILED", vars: base };
+    }
+    case "verify":
+      return diagnoseVerify(ctx, url, failure, base);
+  }
+}
+
+async function diagnoseVerify(ctx: CheckContext, url: URL, failure: EstablishFailure, base: Vars): Promise<Diagnosis> {
+  const chain = failure.chain ?? { der: [], summaries: [] };
+  const verify = failure.verify;
+  const index = verify?.error?.certIndex ?? 0;
+  const cert = chain.summaries[index];
+  const which = index === 0 ? "server (leaf)" : "intermediate";
+  const vendor = vendorText(chain);
+  switch (failure.code) {
+    case "Expired":
+      return { code: "TLS_CERT_EXPIRED", vars: { ...base, which, subject: cert?.subject ?? "?", date: cert?.notAfter.slice(0, 10) ?? "?", issuerOrg: org(cert?.issuer ?? "") } };
+    case "NotValidYet":
+      return { code: "TLS_CERT_NOT_YET_VALID", vars: { ...base, which, subject: cert?.subject ?? "?", date: cert?.notBefore.slice(0, 10) ?? "?" } };
+    case "CertNotValidForName":
+      return { code: "TLS_WRONG_HOST", vars: { ...base, names: chain.summaries[0] ? sanNames(chain.der[0]) : "other names" } };
+    case "UnknownIssuer": {
+      const top = chain.summaries[chain.summaries.length - 1];
+      const leaf = chain.summaries[0];
+      if (leaf && chain.der.length === 1 && leaf.selfSigned) {
+        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject } };
+      }
+      const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
+      const fix = await caFix(ctx, top?.issuerDer, issuer);
+      const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
+      if (chain.der.length === 1 && bundleConfigured) {
+        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\nThe bundle must also hold the intermediate "${issuer}" (or the proxy must send it): cat intermediate.pem >> ${ctx.ca.selection.path}` } };
+      }
+      return {
+        code: "TLS_UNKNOWN_ISSUER",
+        vars: { ...base, issuer, trust: ctx.ca.trust.description, openssl: verify?.opensslStyle ?? "unable to get local issuer certificate", vendor, caFix: fix },
+      };
+    }
+    default:
+      return { code: "TLS_VERIFY_FAILED", vars: { ...base, detail: verify?.error?.detail ?? failure.message } };
+  }
+}
+
+function sanNames(der: Uint8Array | undefined): string {
+  if (!der) return "other names";
+  try {
+    const san = new X509Certificate(Buffer.from(der)).subjectAltName;
+    return san ? san.replace(/DNS:|IP Address:/g, "") : "no subjectAltName";
+  } catch {
+    return "other names";
+  }
+}
+
+/** Whether a chain that Codex accepted is an interception (no public root vouches for it). */
+export async function interception(ctx: CheckContext, url: URL, chain: PresentedChain): Promise<Diagnosis | undefined> {
+  const publicAnchors = platformAnchors(ctx.ca);
+  if (publicAnchors.length === 0) return undefined;
+  const viaPublic = await verifyServerChain({ presented: chain.der, anchors: publicAnchors, serverName: url.hostname, now: ctx.now });
+  if (viaPublic.ok || viaPublic.error?.code !== "UnknownIssuer") return undefined;
+  const top = chain.summaries[chain.summaries.length - 1];
+  return {
+    code: "TLS_INTERCEPTED",
+    vars: { host: `${url.hostname}:${url.port || 443}`, vendor: vendorText(chain), issuer: top?.issuer ?? "?" },
+  };
+}

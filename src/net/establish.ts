@@ -1,0 +1,158 @@
+// One verified TLS connection, the way Codex makes it: route (direct or CONNECT through the proxy
+// Codex would pick), TLS handshake, then OUR rustls/webpki-style verification of the presented
+// chain against the trust set from the shared CA loader. Nothing is written to the server before
+// that verification passed; on failure the socket is destroyed and the chain kept for diagnosis.
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { Duplex } from "node:stream";
+import { openStream, SocketBag, type ProxyRefusal } from "./connect.js";
+import type { ProxyDecision } from "./proxy.js";
+import { verifyServerChain, type TrustAnchor, type VerifyResult } from "./verify.js";
+import { summarise, type CertSummary } from "../ca/certinfo.js";
+
+export type FailureStage = "dns" | "proxy-tcp" | "proxy-connect" | "tcp" | "tls" | "verify" | "timeout";
+
+export interface PresentedChain {
+  der: Uint8Array[];
+  summaries: (CertSummary | undefined)[];
+}
+
+export interface EstablishFailure {
+  ok: false;
+  stage: FailureStage;
+  /** Node's err.code, PROXY_REFUSED, or a webpki error code for stage "verify". */
+  code: string;
+  message: string;
+  refusal?: ProxyRefusal;
+  chain?: PresentedChain;
+  verify?: VerifyResult;
+}
+
+export interface EstablishSuccess {
+  ok: true;
+  socket: tls.TLSSocket;
+  chain: PresentedChain;
+  verify: VerifyResult;
+  protocol: string | null;
+  alpn: string | false | null;
+}
+
+export type EstablishResult = EstablishSuccess | EstablishFailure;
+
+export interface EstablishInput {
+  url: URL;
+  route: ProxyDecision;
+  anchors: TrustAnchor[];
+  timeoutMs: number;
+  signal: AbortSignal;
+  now: Date;
+  alpn?: string[];
+}
+
+const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
+
+function defaultPort(url: URL): number {
+  if (url.port) return Number(url.port);
+  return url.protocol === "https:" || url.protocol === "wss:" ? 443 : 80;
+}
+
+/** The chain exactly as the server sent it, as far as it links up (Node exposes no raw list). */
+function presentedDer(socket: tls.TLSSocket): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const seen = new Set<object>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert && cert.raw && !seen.has(cert)) {
+    seen.add(cert);
+    out.push(new Uint8Array(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+function handshake(stream: Duplex, servername: string, alpn: string[], bag: SocketBag): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = bag.add(
+      tls.connect({
+        socket: stream as net.Socket,
+        servername: net.isIP(servername) ? undefined : servername,
+        ALPNProtocols: alpn,
+        // An empty CA list gives OpenSSL an empty store: the peer chain comes back exactly as sent
+        // (nothing filled in from Node's bundle). OpenSSL's verdict is deliberately not used —
+        // verifyServerChain below decides, with Codex's (webpki) rules, before any byte is sent.
+        ca: [],
+        rejectUnauthorized: false,
+      }),
+    );
+    socket.once("secureConnect", () => {
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+    socket.once("error", reject);
+    socket.once("close", () => reject(Object.assign(new Error("connection closed during the TLS handshake"), { code: "ECONNRESET" })));
+  });
+}
+
+async function attempt(input: EstablishInput, bag: SocketBag): Promise<EstablishResult> {
+  const host = input.url.hostname.replace(/^\[|\]$/g, "");
+  const port = defaultPort(input.url);
+  const opened = await openStream({ host, port }, input.route.proxy, bag);
+  if (!opened.ok) {
+    const stage: FailureStage = opened.stage === "tcp" && DNS_CODES.has(opened.code) ? "dns" : opened.stage;
+    return { ok: false, stage, code: opened.code, message: opened.message, refusal: "refusal" in opened ? opened.refusal : undefined };
+  }
+  let socket: tls.TLSSocket;
+  try {
+    socket = await handshake(opened.socket, host, input.alpn ?? ["http/1.1"], bag);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, stage: "tls", code: e.code ?? "TLS_ERROR", message: e.message };
+  }
+  const der = presentedDer(socket);
+  const chain: PresentedChain = { der, summaries: await Promise.all(der.map((d) => summarise(d))) };
+  const verify = await verifyServerChain({ presented: der, anchors: input.anchors, serverName: host, now: input.now });
+  if (!verify.ok) {
+    socket.destroy();
+    return {
+      ok: false,
+      stage: "verify",
+      code: verify.error?.code ?? "UnknownIssuer",
+      message: verify.error?.detail ?? verify.opensslStyle,
+      chain,
+      verify,
+    };
+  }
+  return { ok: true, socket, chain, verify, protocol: socket.getProtocol(), alpn: socket.alpnProtocol };
+}
+
+/** Bounded by timeoutMs and the run's signal; a silent peer ends as stage "timeout", never a hang. */
+export async function establish(input: EstablishInput): Promise<EstablishResult> {
+  const bag = new SocketBag();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const bounded = new Promise<EstablishFailure>((resolve) => {
+    const fail = () => resolve({ ok: false, stage: "timeout", code: "ETIMEDOUT", message: `no answer within ${input.timeoutMs} ms` });
+    timer = setTimeout(fail, input.timeoutMs);
+    onAbort = fail;
+    input.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const attempted = attempt(input, bag);
+    // After a timeout the attempt may still settle (or throw) on destroyed sockets: ignore it.
+    attempted.catch(() => undefined);
+    const result = await Promise.race([attempted, bounded]);
+    if (!result.ok) bag.destroyAll();
+    return result;
+  } catch (err) {
+    bag.destroyAll();
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, stage: "tcp", code: e.code ?? "ERROR", message: e.message };
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) input.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Host:port display for a URL (default port omitted). */
+export function hostPort(url: URL): string {
+  return `${url.hostname}:${defaultPort(url)}`;
+}

@@ -1,0 +1,101 @@
+// An HTTP request over a connection made and verified by establish(): undici drives HTTP, but its
+// sockets come only from our connector, so trust and proxy are exactly Codex's.
+import { Agent, request } from "undici";
+import type { CheckContext } from "../context.js";
+import type { Target } from "../codex/endpoints.js";
+import { establish, type EstablishFailure, type EstablishSuccess } from "./establish.js";
+import { resolveProxy, type ProxyDecision } from "./proxy.js";
+import { codexAnchors } from "./anchors.js";
+import { VERSION } from "../version.js";
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** First 4 KiB of the body, for block-page detection. */
+  body: string;
+}
+
+export type HttpProbe =
+  | { ok: true; route: ProxyDecision; tls: EstablishSuccess; answer: HttpAnswer }
+  | { ok: false; route: ProxyDecision; failure: EstablishFailure };
+
+/** A body that is syntactically a token request but can never succeed: no code, no credentials. */
+const HARMLESS_TOKEN_BODY = "grant_type=authorization_code&code=codex-doctor-probe&client_id=codex-doctor-probe";
+
+class ConnectFailed extends Error {
+  constructor(readonly failure: EstablishFailure) {
+    super(failure.message);
+  }
+}
+
+export async function probeHttp(ctx: CheckContext, target: Target, signal: AbortSignal): Promise<HttpProbe> {
+  const url = new URL(target.url);
+  const route = resolveProxy(target.url, ctx.env, ctx.options.proxy);
+  let tlsInfo: EstablishSuccess | undefined;
+  const dispatcher = new Agent({
+    connections: 1,
+    pipelining: 0,
+    headersTimeout: ctx.options.timeoutMs,
+    bodyTimeout: ctx.options.timeoutMs,
+    connect: (_opts, callback) => {
+      establish({ url, route, anchors: codexAnchors(ctx.ca), timeoutMs: ctx.options.timeoutMs, signal, now: ctx.now }).then(
+        (result) => {
+          if (result.ok) {
+            tlsInfo = result;
+            callback(null, result.socket);
+          } else {
+            callback(new ConnectFailed(result), null);
+          }
+        },
+        (err: Error) => callback(err, null),
+      );
+    },
+  });
+  try {
+    const response = await request(url, {
+      dispatcher,
+      method: target.method,
+      signal,
+      headers: {
+        "user-agent": `codex-doctor/${VERSION}`,
+        accept: "application/json",
+        ...(target.method === "POST" ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
+      body: target.method === "POST" ? HARMLESS_TOKEN_BODY : undefined,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= 4096) break;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(response.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : String(v ?? "");
+    if (!tlsInfo) throw new Error("undici answered without our connector");
+    return { ok: true, route, tls: tlsInfo, answer: { status: response.statusCode, headers, body: Buffer.concat(chunks).subarray(0, 4096).toString("utf8") } };
+  } catch (err) {
+    const cause = findConnectFailure(err);
+    if (cause) return { ok: false, route, failure: cause };
+    const e = err as NodeJS.ErrnoException;
+    const timedOut = e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT" || signal.aborted;
+    return {
+      ok: false,
+      route,
+      failure: timedOut
+        ? { ok: false, stage: "timeout", code: "ETIMEDOUT", message: `no HTTP answer within ${ctx.options.timeoutMs} ms` }
+        : { ok: false, stage: "tcp", code: e.code ?? "ERROR", message: e.message },
+    };
+  } finally {
+    await dispatcher.destroy().catch(() => undefined);
+  }
+}
+
+function findConnectFailure(err: unknown): EstablishFailure | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof ConnectFailed) return e.failure;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+// "Where is the missing certificate on this machine?": look for a certificate whose SUBJECT is the
+// issuer the chain needs, in the platform store, the other CA variables' files and the vendors'
+// usual install paths, so the hint can name a file to point CODEX_CA_CERTIFICATE at.
+import { promises as fs } from "node:fs";
+import { join } from "node:path";
+import { homedir } from "node:os";
+import { readCaFile } from "../ca/file.js";
+import { parsePem } from "../ca/pem.js";
+import { summarise } from "../ca/certinfo.js";
+import type { CheckContext } from "../context.js";
+import { OTHER_TOOL_CA_VARS } from "../env.js";
+import { VENDORS, COMMON_CA_DIRS } from "./vendors.js";
+
+export interface FoundCertificate {
+  where: string;
+  /** A file that can be given to CODEX_CA_CERTIFICATE, when there is one. */
+  path?: string;
+  subject: string;
+  isCA: boolean;
+}
+
+async function certsIn(path: string): Promise<Uint8Array[]> {
+  const read = await readCaFile(path, 4 * 1024 * 1024);
+  if (!read.ok) return [];
+  const pem = parsePem(read.bytes).blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
+  if (pem.length > 0) return pem;
+  return read.bytes[0] === 0x30 ? [read.bytes] : []; // a lone DER certificate (.cer)
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => /\.(pem|crt|cer)$/i.test(n)).map((n) => join(dir, n));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+
+export function candidateFiles(ctx: CheckContext): { path: string; where: string }[] {
+  const out: { path: string; where: string }[] = [];
+  for (const name of ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", ...OTHER_TOOL_CA_VARS]) {
+    const value = ctx.env[name];
+    if (value) out.push({ path: value, where: `${name} (${value})` });
+  }
+  const vendorPaths = ctx.searchPaths ?? [...VENDORS.flatMap((v) => v.paths), ...COMMON_CA_DIRS];
+  for (const p of vendorPaths) out.push({ path: p.replace(/^~(?=\/)/, homedir()), where: p });
+  return out;
+}
+
+export async function locateIssuer(ctx: CheckContext, issuerDer: Uint8Array): Promise<FoundCertificate[]> {
+  const found: FoundCertificate[] = [];
+  for (const der of ctx.ca.platformRoots.certificates) {
+    const s = await summarise(der);
+    if (s && sameBytes(s.subjectDer, issuerDer)) found.push({ where: `the system store (${ctx.ca.platformRoots.description})`, subject: s.subject, isCA: s.isCA });
+  }
+  for (const candidate of candidateFiles(ctx)) {
+    const stat = await fs.stat(candidate.path).catch(() => undefined);
+    const files = stat?.isDirectory() ? await filesIn(candidate.path) : stat?.isFile() ? [candidate.path] : [];
+    for (const file of files) {
+      for (const der of await certsIn(file)) {
+        const s = await summarise(der);
+        if (s && sameBytes(s.subjectDer, issuerDer) && !found.some((f) => f.path === file)) {
+          found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA });
+        }
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,90 @@
+// A WebSocket upgrade the way Codex's Responses WebSocket does it: same proxy, same roots. ws
+// drives the handshake, but its socket comes only from establish(), so nothing is sent before our
+// verification passed.
+import WebSocket from "ws";
+import type { Duplex } from "node:stream";
+import type { CheckContext } from "../context.js";
+import type { Target } from "../codex/endpoints.js";
+import { establish, type EstablishFailure, type EstablishSuccess } from "./establish.js";
+import { resolveProxy, type ProxyDecision } from "./proxy.js";
+import { codexAnchors } from "./anchors.js";
+import { VERSION } from "../version.js";
+
+export type WsOutcome =
+  | { kind: "upgraded" }
+  /** The server or a proxy answered the upgrade with a plain HTTP response. */
+  | { kind: "http"; status: number; headers: Record<string, string>; body: string }
+  /** 101 without a valid Upgrade/Accept: something in the middle mangled the handshake. */
+  | { kind: "bad-handshake"; detail: string }
+  | { kind: "timeout" };
+
+export type WsProbe =
+  | { ok: true; route: ProxyDecision; tls: EstablishSuccess; outcome: WsOutcome }
+  | { ok: false; route: ProxyDecision; failure: EstablishFailure };
+
+export async function probeWebSocket(ctx: CheckContext, target: Target, signal: AbortSignal): Promise<WsProbe> {
+  const url = new URL(target.url);
+  const route = resolveProxy(target.url, ctx.env, ctx.options.proxy);
+  let failure: EstablishFailure | undefined;
+  let tlsInfo: EstablishSuccess | undefined;
+
+  const outcome = await new Promise<WsOutcome | undefined>((resolve) => {
+    const timer = setTimeout(() => finish({ kind: "timeout" }), ctx.options.timeoutMs * 2);
+    let ws: WebSocket | undefined;
+    const finish = (value: WsOutcome | undefined) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      ws?.removeAllListeners();
+      ws?.on("error", () => undefined);
+      ws?.terminate();
+      resolve(value);
+    };
+    const onAbort = () => finish({ kind: "timeout" });
+    signal.addEventListener("abort", onAbort, { once: true });
+
+    ws = new WebSocket(url, {
+      headers: { "user-agent": `codex-doctor/${VERSION}`, "OpenAI-Beta": "responses_websockets=2026-02-06" },
+      handshakeTimeout: ctx.options.timeoutMs,
+      perMessageDeflate: false,
+      // Node's ClientRequest accepts an async createConnection(options, callback).
+      createConnection: ((_opts: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
+        establish({ url, route, anchors: codexAnchors(ctx.ca), timeoutMs: ctx.options.timeoutMs, signal, now: ctx.now }).then(
+          (result) => {
+            if (result.ok) {
+              tlsInfo = result;
+              callback(null, result.socket);
+            } else {
+              failure = result;
+              callback(new Error(result.message));
+            }
+          },
+          (err: Error) => callback(err),
+        );
+        return undefined;
+      }) as unknown as WebSocket.ClientOptions["createConnection"],
+    });
+    ws.once("open", () => finish({ kind: "upgraded" }));
+    ws.once("unexpected-response", (_req, res) => {
+      const chunks: Buffer[] = [];
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : String(v ?? "");
+      res.on("data", (c: Buffer) => chunks.push(c));
+      const done = () => finish({ kind: "http", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).subarray(0, 4096).toString("utf8") });
+      res.once("end", done);
+      res.once("error", done);
+      setTimeout(done, 500);
+    });
+    ws.once("error", (err: Error) => {
+      if (failure) return finish(undefined);
+      // ws reports a mangled 101 (missing Upgrade or a wrong Sec-WebSocket-Accept) as an error.
+      if (tlsInfo) return finish({ kind: "bad-handshake", detail: err.message });
+      failure = { ok: false, stage: "tcp", code: (err as NodeJS.ErrnoException).code ?? "ERROR", message: err.message };
+      finish(undefined);
+    });
+  });
+
+  if (!outcome || !tlsInfo) {
+    return { ok: false, route, failure: failure ?? { ok: false, stage: "timeout", code: "ETIMEDOUT", message: "no answer" } };
+  }
+  return { ok: true, route, tls: tlsInfo, outcome };
+}

@@ -1,0 +1,286 @@
+// Table-driven cases for the proxy, https and websocket checks against the in-process lab (real
+// sockets on 127.0.0.1, CAs minted at test time, verification never switched off).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  mintCorporateChain,
+  mintIntermediate,
+  mintLeaf,
+  mintRoot,
+  startOrigin,
+  startPlainHttpServer,
+  startProxy,
+  startRefusedPort,
+  startResetServer,
+  ZSCALER_HINTS,
+  type CorporateChain,
+  type LabServer,
+  type Minted,
+  type Origin,
+  type ProxyOptions,
+} from "../lab/index.js";
+import { proxyCheck } from "../../checks/proxy.js";
+import { httpsCheck } from "../../checks/https.js";
+import { websocketCheck } from "../../checks/websocket.js";
+import type { Check, Status } from "../../src/check.js";
+import { runNetwork, tempDir, writePem, type NetworkRun } from "./network-harness.js";
+
+const CHECKS = [proxyCheck, httpsCheck, websocketCheck] as Check[];
+const NAMES = ["api.openai.com", "auth.openai.com", "chatgpt.com"];
+const FAKE_TARGETS = [
+  "https://auth.openai.com/oauth/token",
+  "https://api.openai.com/v1/models",
+  "wss://api.openai.com/v1/responses",
+];
+
+let publicRoot: Minted;
+let origin: Origin;
+let zscaler: CorporateChain;
+let plainCorp: CorporateChain;
+const servers: LabServer[] = [];
+
+beforeAll(async () => {
+  publicRoot = await mintRoot({ cn: "Lab Public Root", o: "Lab Trust Services" });
+  const publicInt = await mintIntermediate(publicRoot, { cn: "Lab Public Issuing CA", o: "Lab Trust Services" });
+  origin = await startOrigin({ cert: await mintLeaf(publicInt, { dnsNames: NAMES }), chain: [publicInt] });
+  zscaler = await mintCorporateChain({ vendor: "zscaler" });
+  plainCorp = await mintCorporateChain({ vendor: "plain" });
+});
+
+afterAll(async () => {
+  await Promise.all([origin.close(), ...servers.map((s) => s.close())]);
+});
+
+async function proxy(opts: Omit<ProxyOptions, "upstream"> & { chainOf?: CorporateChain }): Promise<string> {
+  const p = await startProxy({
+    ...opts,
+    upstream: { host: "127.0.0.1", port: origin.port, ca: [publicRoot.certPem], servername: "api.openai.com" },
+  });
+  servers.push(p);
+  return p.url;
+}
+
+function intercept(corp: CorporateChain, extra: Partial<ProxyOptions> = {}): Promise<string> {
+  return proxy({ mode: "intercept", interceptWith: { issuer: corp.intermediate, chain: [corp.intermediate] }, ...extra });
+}
+
+interface Expect {
+  status: Partial<Record<"proxy" | "https" | "websocket", Status>>;
+  codes?: Partial<Record<"proxy" | "https" | "websocket", string[]>>;
+  absent?: string[];
+}
+
+interface Row {
+  name: string;
+  setup: (dir: string) => Promise<{ env: Record<string, string>; targets?: string[]; timeoutMs?: number }>;
+  expect: Expect;
+}
+
+const direct = () => [`https://127.0.0.1:${origin.port}/v1/models`, `wss://127.0.0.1:${origin.port}/v1/responses`];
+
+const rows: Row[] = [
+  {
+    name: "no proxy, public chain trusted by the system store",
+    setup: async () => ({ env: {}, targets: direct() }),
+    expect: {
+      status: { proxy: "pass", https: "pass", websocket: "pass" },
+      codes: { proxy: ["TLS_VERIFIED"], https: ["ORIGIN_ANSWERED"], websocket: ["WS_UPGRADED"] },
+      absent: ["TLS_INTERCEPTED"],
+    },
+  },
+  {
+    name: "intercepted, no CA configured",
+    setup: async () => ({ env: { HTTPS_PROXY: await intercept(zscaler) } }),
+    expect: {
+      status: { proxy: "fail", https: "fail", websocket: "fail" },
+      codes: { proxy: ["TLS_UNKNOWN_ISSUER"], https: ["TLS_UNKNOWN_ISSUER"], websocket: ["TLS_UNKNOWN_ISSUER"] },
+    },
+  },
+  {
+    name: "intercepted, root in CODEX_CA_CERTIFICATE (vendor detected)",
+    setup: async (dir) => ({
+      env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]) },
+    }),
+    expect: {
+      status: { proxy: "pass", https: "pass", websocket: "pass" },
+      codes: { proxy: ["TLS_VERIFIED", "TLS_INTERCEPTED"], https: ["ORIGIN_ANSWERED", "TLS_INTERCEPTED"], websocket: ["WS_UPGRADED"] },
+    },
+  },
+  {
+    name: "root only in SSL_CERT_FILE",
+    setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), SSL_CERT_FILE: writePem(dir, "corp.pem", [zscaler.root]) } }),
+    expect: { status: { proxy: "pass", https: "pass", websocket: "pass" } },
+  },
+  {
+    name: "wrong root configured",
+    setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: writePem(dir, "other.pem", [plainCorp.root]) } }),
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+  },
+  {
+    name: "expired root passes (Codex ignores anchor dates)",
+    setup: async (dir) => {
+      const corp = await mintCorporateChain({ vendor: "plain", rootExpired: true });
+      return { env: { HTTPS_PROXY: await intercept(corp), CODEX_CA_CERTIFICATE: writePem(dir, "expired-root.pem", [corp.root]) } };
+    },
+    expect: { status: { proxy: "pass", https: "pass" } },
+  },
+  {
+    name: "CA:FALSE root passes (an anchor is only a name and a key)",
+    setup: async (dir) => {
+      const corp = await mintCorporateChain({ vendor: "plain", rootCaFalse: true });
+      return { env: { HTTPS_PROXY: await intercept(corp), CODEX_CA_CERTIFICATE: writePem(dir, "cafalse-root.pem", [corp.root]) } };
+    },
+    expect: { status: { proxy: "pass", https: "pass" } },
+  },
+  {
+    name: "intermediate-only bundle passes",
+    setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: writePem(dir, "int.pem", [zscaler.intermediate]) } }),
+    expect: { status: { proxy: "pass", https: "pass" } },
+  },
+  {
+    name: "proxy sends the leaf only, bundle holds only the root: short chain",
+    setup: async (dir) => ({
+      env: {
+        HTTPS_PROXY: await proxy({ mode: "intercept", interceptWith: { issuer: zscaler.intermediate, chain: [] } }),
+        CODEX_CA_CERTIFICATE: writePem(dir, "root.pem", [zscaler.root]),
+      },
+    }),
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_SHORT_CHAIN"] } },
+  },
+  {
+    name: "407 without credentials",
+    setup: async (dir) => ({
+      env: {
+        HTTPS_PROXY: await proxy({ mode: "intercept", auth: { user: "alice", pass: "pa55word" }, interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate] } }),
+        CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
+      },
+    }),
+    expect: { status: { proxy: "fail", https: "fail", websocket: "fail" }, codes: { proxy: ["PROXY_AUTH_REQUIRED"] } },
+  },
+  {
+    name: "407 with wrong credentials",
+    setup: async (dir) => {
+      const url = new URL(await proxy({ mode: "intercept", auth: { user: "alice", pass: "pa55word" }, interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate] } }));
+      url.username = "alice";
+      url.password = "wrong-pass";
+      return { env: { HTTPS_PROXY: url.href, CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]) } };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["PROXY_AUTH_REQUIRED"] } },
+  },
+  {
+    name: "right credentials pass",
+    setup: async (dir) => {
+      const url = new URL(await proxy({ mode: "intercept", auth: { user: "alice", pass: "pa55word" }, interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate] } }));
+      url.username = "alice";
+      url.password = "pa55word";
+      return { env: { HTTPS_PROXY: url.href, CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]) } };
+    },
+    expect: { status: { proxy: "pass", https: "pass", websocket: "pass" } },
+  },
+  {
+    name: "CONNECT refused with a 403 block",
+    setup: async () => ({ env: { HTTPS_PROXY: await proxy({ mode: "block", blockHeaders: ZSCALER_HINTS }) } }),
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["PROXY_BLOCKED"], https: ["PROXY_BLOCKED"] } },
+  },
+  {
+    name: "block page inside the intercepted tunnel",
+    setup: async (dir) => ({
+      env: {
+        HTTPS_PROXY: await proxy({ mode: "blockpage-tls", interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate] } }),
+        CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
+      },
+      targets: FAKE_TARGETS.slice(0, 2),
+    }),
+    expect: { status: { proxy: "pass", https: "fail" }, codes: { https: ["PROXY_BLOCK_PAGE"] } },
+  },
+  {
+    name: "proxy not listening",
+    setup: async () => ({ env: { HTTPS_PROXY: `http://127.0.0.1:${await startRefusedPort()}` } }),
+    expect: { status: { proxy: "fail", https: "fail", websocket: "fail" }, codes: { proxy: ["PROXY_UNREACHABLE"] } },
+  },
+  {
+    name: "proxy silent: a coded timeout within the bound",
+    setup: async () => ({ env: { HTTPS_PROXY: await proxy({ mode: "hang" }) }, timeoutMs: 800 }),
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["NET_TIMEOUT"], https: ["NET_TIMEOUT"] } },
+  },
+  {
+    name: "server resets mid-handshake",
+    setup: async () => {
+      const s = await startResetServer();
+      servers.push(s);
+      return { env: {}, targets: [`https://127.0.0.1:${s.port}/v1/models`] };
+    },
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_RESET"] } },
+  },
+  {
+    name: "plain HTTP on the TLS port",
+    setup: async () => {
+      const s = await startPlainHttpServer();
+      servers.push(s);
+      return { env: {}, targets: [`https://127.0.0.1:${s.port}/v1/models`] };
+    },
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_NOT_TLS"] } },
+  },
+  {
+    name: "wrong host name",
+    setup: async (dir) => ({
+      env: {
+        HTTPS_PROXY: await intercept(zscaler, { interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate], leafOpts: { wrongHost: true } } }),
+        CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
+      },
+    }),
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_WRONG_HOST"] } },
+  },
+  {
+    name: "expired leaf",
+    setup: async (dir) => ({
+      env: {
+        HTTPS_PROXY: await intercept(zscaler, { interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate], leafOpts: { expired: true } } }),
+        CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
+      },
+    }),
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_CERT_EXPIRED"] } },
+  },
+  {
+    name: "NO_PROXY bypasses a dead proxy",
+    setup: async () => ({ env: { HTTPS_PROXY: `http://127.0.0.1:${await startRefusedPort()}`, NO_PROXY: "localhost,127.0.0.1" }, targets: direct() }),
+    expect: { status: { proxy: "pass", https: "pass", websocket: "pass" } },
+  },
+  {
+    name: "HTTP_PROXY alone is not used for https",
+    setup: async () => ({ env: { HTTP_PROXY: `http://127.0.0.1:${await startRefusedPort()}` }, targets: direct() }),
+    expect: { status: { proxy: "pass", https: "pass", websocket: "pass" } },
+  },
+  {
+    name: "upgrade stripped by the proxy: websocket warns, the run stays ok",
+    setup: async (dir) => ({
+      env: { HTTPS_PROXY: await intercept(zscaler, { stripUpgrade: true }), CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]) },
+    }),
+    expect: { status: { proxy: "pass", https: "pass", websocket: "warn" }, codes: { websocket: ["WS_UPGRADE_REFUSED"] } },
+  },
+];
+
+describe("network checks against the lab", () => {
+  for (const row of rows) {
+    it(row.name, async () => {
+      const dir = tempDir();
+      const { env, targets, timeoutMs } = await row.setup(dir);
+      const run: NetworkRun = await runNetwork({
+        checks: CHECKS,
+        env,
+        targets: targets ?? FAKE_TARGETS,
+        systemRoots: [publicRoot],
+        timeoutMs,
+      });
+      for (const [id, status] of Object.entries(row.expect.status)) {
+        expect({ id, status: run.results[id].status, codes: run.codes[id] }).toMatchObject({ id, status });
+      }
+      for (const [id, codes] of Object.entries(row.expect.codes ?? {})) {
+        for (const code of codes) expect(run.codes[id]).toContain(code);
+      }
+      for (const code of row.expect.absent ?? []) {
+        for (const id of Object.keys(run.codes)) expect(run.codes[id]).not.toContain(code);
+      }
+      if (timeoutMs) expect(run.elapsedMs).toBeLessThan(timeoutMs * 4 + 1000);
+    });
+  }
+});
