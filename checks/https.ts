@@ -52,7 +52,7 @@ export const httpsCheck = defineCheck({
         const host = `${url.hostname}:${url.port || 443}`;
         const probe = await probeHttp(ctx, target, signal);
         const findings: Finding[] = [];
-        if (target.id === "token" && ctx.ca.trust.loginFails) {
+        if (url.pathname.endsWith("/oauth/token") && ctx.ca.trust.loginFails) {
           findings.push(finding("LOGIN_BUNDLE_REFUSED", { codexMessage: ctx.ca.bundle?.codexMessage ?? "" }));
         }
         const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";

@@ -15,7 +15,6 @@ const codes = {
     level: "info",
     message: "{host}: TLS verified the way Codex verifies it{route}; chain of {length} ending at \"{anchor}\" (from {source}).",
   },
-  NO_TARGETS: { level: "info", message: "No https/wss endpoints to probe." },
 } as const;
 
 function distinctHosts(urls: string[]): URL[] {
@@ -35,8 +34,6 @@ export const proxyCheck = defineCheck({
   codes,
   async run(ctx, { finding, signal }) {
     const hosts = distinctHosts(ctx.targets.map((t) => t.url));
-    if (hosts.length === 0) return { summary: "nothing to probe", findings: [finding("NO_TARGETS")], status: "skip" };
-
     const results = await Promise.all(
       hosts.map(async (url) => {
         const route = resolveProxy(url.href, ctx.env, ctx.options.proxy);

@@ -35,9 +35,9 @@ const codes = {
     hint: FALLBACK_HINT,
   },
   WS_FAILS_HTTPS_WORKS: {
-    level: "error",
-    message: "HTTPS to {host} works with the same proxy and roots, but the WebSocket fails: the known Codex pattern where every turn burns its WebSocket retries first.",
-    hint: "Fix the WebSocket path (above); meanwhile Codex still completes turns over HTTPS after the retries.",
+    level: "warn",
+    message: "HTTPS to {host} works with the same proxy and roots, but the WebSocket does not: the known Codex pattern where every turn burns its WebSocket retries before falling back to HTTPS.",
+    hint: "Fix the WebSocket path (see above); until then Codex still completes turns over HTTPS, seconds late.",
   },
   NO_TARGETS: { level: "info", message: "No WebSocket endpoint: the active provider does not use WebSockets." },
 } as const;
@@ -65,8 +65,6 @@ export const websocketCheck = defineCheck({
         if (!probe.ok) {
           const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);
           findings.push(finding(d.code, d.vars));
-          const twin = await probeHttp(ctx, httpsTwin(target), signal);
-          if (twin.ok) findings.push(finding("WS_FAILS_HTTPS_WORKS", base));
         } else {
           const o = probe.outcome;
           if (o.kind === "upgraded") findings.push(finding("WS_UPGRADED", base));
@@ -81,6 +79,12 @@ export const websocketCheck = defineCheck({
                 : finding("WS_UPGRADE_REFUSED", { ...base, status: o.status, vendor: vendor ? ` by ${vendor.name}` : "" }),
             );
           }
+        }
+        // "HTTPS works but the WebSocket doesn't" is the pattern users report; say it in so many words.
+        // Only when TLS worked: a failed tunnel or handshake fails the HTTPS path identically.
+        if (probe.ok && findings.some((f) => f.level !== "info")) {
+          const twin = await probeHttp(ctx, httpsTwin(target), signal);
+          if (twin.ok) findings.push(finding("WS_FAILS_HTTPS_WORKS", base));
         }
         return {
           target,

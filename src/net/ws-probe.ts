@@ -44,7 +44,7 @@ export async function probeWebSocket(ctx: CheckContext, target: Target, signal: 
 
     ws = new WebSocket(url, {
       headers: { "user-agent": `codex-doctor/${VERSION}`, "OpenAI-Beta": "responses_websockets=2026-02-06" },
-      handshakeTimeout: ctx.options.timeoutMs,
+      // No handshakeTimeout: our own timer below ends a silent upgrade as { kind: "timeout" }.
       perMessageDeflate: false,
       // Node's ClientRequest accepts an async createConnection(options, callback).
       createConnection: ((_opts: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {

@@ -16,7 +16,11 @@ export interface RecordedRequest {
   upgrade: boolean;
 }
 
-export type UpgradePolicy = "accept" | "refuse-426" | "refuse-404";
+/**
+ * accept: 101; refuse-*: a plain HTTP answer; bad-101: a 101 without a valid Sec-WebSocket-Accept
+ * (what a mangling middlebox produces); hang: read the upgrade and never answer.
+ */
+export type UpgradePolicy = "accept" | "refuse-426" | "refuse-404" | "refuse-401" | "bad-101" | "hang";
 
 export interface OriginOptions {
   cert: Minted;
@@ -106,6 +110,12 @@ export async function startOrigin(opts: OriginOptions): Promise<Origin> {
     sockets.track(socket);
     if (!pathOf(req.url).endsWith("/responses") || policy === "refuse-404") return refuseUpgrade(socket, 404, "Not Found");
     if (policy === "refuse-426") return refuseUpgrade(socket, 426, "Upgrade Required", { Upgrade: "websocket" });
+    if (policy === "refuse-401") return refuseUpgrade(socket, 401, "Unauthorized", { "WWW-Authenticate": "Bearer" });
+    if (policy === "hang") return;
+    if (policy === "bad-101") {
+      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90LXRoZS1yaWdodC1rZXk=\r\n\r\n");
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => ws.send(opts.wsGreeting ?? "lab-origin: hello"));
   });
 
