@@ -1,7 +1,23 @@
 // Runs the registry: dependency gate, offline skip, per-check timeout with abort, unexpected throws
 // turned into INTERNAL_ERROR results. Checks run concurrently; results keep registry order.
-import type { Check, CheckResult, Finding, Status } from "./check.js";
+import type { Check, CheckResult, Finding, FindingSpec, Status } from "./check.js";
 import { makeFinding, statusFromFindings } from "./check.js";
+
+/** Codes any check can end with, whatever its own table says. */
+export const RUNNER_CODES = {
+  TIMEOUT: {
+    level: "error",
+    message: "The {id} check did not finish within {ms} ms.",
+    hint: "Something on the path is silent (a proxy or server that accepts but never answers). Re-run with a larger --timeout to tell slow from hung.",
+  },
+  INTERNAL_ERROR: {
+    level: "error",
+    message: "The {id} check crashed: {detail}",
+    hint: "This is a bug in codex-doctor, not in your setup. Please report it with the --json output.",
+  },
+  OFFLINE: { level: "info", message: "Network checks are skipped with --offline." },
+  DEPENDENCY_NOT_MET: { level: "info", message: "Skipped because the {dep} check {outcome}." },
+} satisfies Record<string, FindingSpec>;
 import type { CheckContext } from "./context.js";
 
 export interface RunnerOptions {
@@ -46,22 +62,12 @@ async function runOne(check: Check, ctx: CheckContext, timeoutMs: number): Promi
     const durationMs = Math.round(performance.now() - started);
     if (err instanceof CheckTimeout) {
       return result(check, "fail", `did not finish within ${timeoutMs} ms`, [
-        {
-          level: "error",
-          code: "TIMEOUT",
-          message: `The ${check.id} check did not finish within ${timeoutMs} ms.`,
-          hint: "Something on the path is silent (a proxy or server that accepts but never answers). Re-run with a larger --timeout to tell slow from hung.",
-        },
+        makeFinding("TIMEOUT", RUNNER_CODES.TIMEOUT, { id: check.id, ms: timeoutMs }),
       ], durationMs);
     }
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return result(check, "fail", "the check crashed", [
-      {
-        level: "error",
-        code: "INTERNAL_ERROR",
-        message: `The ${check.id} check crashed: ${detail}`,
-        hint: "This is a bug in codex-doctor, not in your setup. Please report it with the --json output.",
-      },
+      makeFinding("INTERNAL_ERROR", RUNNER_CODES.INTERNAL_ERROR, { id: check.id, detail }),
     ], durationMs);
   } finally {
     clearTimeout(timer);
@@ -79,9 +85,7 @@ export async function runChecks(checks: Check[], ctx: CheckContext, options: Run
     if (existing) return existing;
     const promise = (async () => {
       if (options.offline && check.network) {
-        return result(check, "skip", "skipped: --offline", [
-          { level: "info", code: "OFFLINE", message: "Network checks are skipped with --offline." },
-        ]);
+        return result(check, "skip", "skipped: --offline", [makeFinding("OFFLINE", RUNNER_CODES.OFFLINE)]);
       }
       for (const dep of check.dependsOn ?? []) {
         const depCheck = selected.find((c) => c.id === dep);
@@ -89,7 +93,7 @@ export async function runChecks(checks: Check[], ctx: CheckContext, options: Run
         const depResult = await launch(depCheck);
         if (depResult.status === "fail" || depResult.status === "skip") {
           return result(check, "skip", `skipped: ${dep} did not pass`, [
-            { level: "info", code: "DEPENDENCY_NOT_MET", message: `Skipped because the ${dep} check ${depResult.status === "fail" ? "failed" : "was skipped"}.` },
+            makeFinding("DEPENDENCY_NOT_MET", RUNNER_CODES.DEPENDENCY_NOT_MET, { dep, outcome: depResult.status === "fail" ? "failed" : "was skipped" }),
           ]);
         }
       }

@@ -36,6 +36,11 @@ export interface PemError {
   /** 1-based line where the problem is (the BEGIN line for missing-end). */
   line: number;
   label?: string;
+  /**
+   * Byte offset right after the line that raised the error: where a reader-based iterator
+   * (rustls-native-certs loading SSL_CERT_FILE/SSL_CERT_DIR) carries on. Absent at EOF.
+   */
+  resumeOffset?: number;
 }
 
 export interface PemParse {
@@ -81,7 +86,7 @@ interface OpenSection {
 export function parsePem(input: Uint8Array): PemParse {
   const blocks: PemBlock[] = [];
   let section: OpenSection | undefined;
-  let b64: number[] = [];
+  let b64: Uint8Array[] = [];
   let offset = 0;
   let lineNo = 0;
   let nextHumanLine = 1;
@@ -89,8 +94,7 @@ export function parsePem(input: Uint8Array): PemParse {
   for (;;) {
     let line: Uint8Array | undefined;
     if (offset < input.length) {
-      let end = offset;
-      while (end < input.length && input[end] !== 0x0a && input[end] !== 0x0d) end++;
+      const end = nextLineEnd(input, offset);
       line = input.subarray(offset, end);
       lineNo = nextHumanLine;
       // Human line numbers count "\n" and lone "\r"; pki-types itself also sees the empty line
@@ -135,6 +139,7 @@ export function parsePem(input: Uint8Array): PemParse {
             kind: "illegal-start",
             display: `illegal section start: ${rustDebugBytes(line)}`,
             line: lineNo,
+            resumeOffset: Math.min(offset, input.length),
           },
         };
       }
@@ -149,7 +154,7 @@ export function parsePem(input: Uint8Array): PemParse {
       if (kind === undefined) {
         blocks.push({ label: labelText, beginLine: section.beginLine, endLine: lineNo });
       } else {
-        const decoded = decodeBase64(Uint8Array.from(b64));
+        const decoded = decodeBase64(concat(...b64));
         if (!decoded.ok) {
           return {
             blocks,
@@ -158,6 +163,7 @@ export function parsePem(input: Uint8Array): PemParse {
               display: `base64 decode error: ${decoded.error}`,
               line: section.beginLine,
               label: labelText,
+              resumeOffset: Math.min(offset, input.length),
             },
           };
         }
@@ -168,8 +174,15 @@ export function parsePem(input: Uint8Array): PemParse {
       continue;
     }
 
-    if (section) for (const b of line) b64.push(b);
+    if (section) b64.push(line);
   }
+}
+
+/** Index of the next "\n" or "\r" at or after `from` (input.length when none). */
+function nextLineEnd(input: Uint8Array, from: number): number {
+  let end = from;
+  while (end < input.length && input[end] !== 0x0a && input[end] !== 0x0d) end++;
+  return end;
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -202,7 +215,28 @@ function codePoint(b: number): number {
 
 export type Base64Result = { ok: true; data: Uint8Array } | { ok: false; error: string };
 
+const FAST_WHITESPACE = /[\t\n\v\f\r ]+/g;
+const FAST_SHAPE = /^[A-Za-z0-9+/]*(={0,2})$/;
+
+/**
+ * Well-formed input (the common case) decodes with Buffer; the rules above give the same bytes for
+ * it: padding only at the very end and then a whole quantum, or no padding and not 4n+1 symbols.
+ * Anything else takes the exact path, which also names the error as pki-types does.
+ */
 export function decodeBase64(input: Uint8Array): Base64Result {
+  const compact = Buffer.from(input.buffer, input.byteOffset, input.length).toString("latin1").replace(FAST_WHITESPACE, "");
+  const shape = FAST_SHAPE.exec(compact);
+  if (shape) {
+    const padded = shape[1].length > 0;
+    if (padded ? compact.length % 4 === 0 : compact.length % 4 !== 1) {
+      const data = Buffer.from(compact, "base64");
+      return { ok: true, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    }
+  }
+  return decodeBase64Exact(input);
+}
+
+export function decodeBase64Exact(input: Uint8Array): Base64Result {
   const out: number[] = [];
   // Symbols are gathered in groups of eight (six output bytes), as the reference decoder does;
   // a padding symbol inside a full group is only an error once a further symbol arrives.
