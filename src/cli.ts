@@ -165,7 +165,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       only: args.only,
       skip: args.skip,
       offline: args.offline,
-      checkTimeoutMs: args.timeout * 3 + 2000,
+      checkTimeoutMs: args.timeout * 5 + 2000,
       onStart: (check) => progress.update(check.title),
     });
     report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results });

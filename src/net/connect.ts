@@ -1,7 +1,6 @@
 // Opening the byte stream Codex would open: a direct TCP connection, or a CONNECT tunnel through an
 // http:// or https:// proxy with Basic credentials from the proxy URL. Failures come back as data.
 import * as net from "node:net";
-import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { ProxyUrl } from "./proxy.js";
 
@@ -16,7 +15,7 @@ export interface ProxyRefusal {
 }
 
 export type ConnectFailure =
-  | { ok: false; stage: "proxy-tcp" | "tcp"; code: string; message: string }
+  | { ok: false; stage: "proxy-tcp" | "tcp" | "proxy-tls"; code: string; message: string }
   | { ok: false; stage: "proxy-connect"; code: "PROXY_REFUSED"; message: string; refusal: ProxyRefusal }
   | { ok: false; stage: "proxy-connect"; code: string; message: string };
 
@@ -118,12 +117,15 @@ function authHeader(proxy: ProxyUrl): string | undefined {
   return `Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ""}`).toString("base64")}`;
 }
 
+/** Wraps the TCP stream to an https:// proxy in TLS, verified with the same trust as the target. */
+export type SecureProxy = (stream: net.Socket, servername: string) => Promise<Duplex & { destroy(): void }>;
+
 /** Opens host:port directly, or through the proxy with CONNECT. */
 export async function openStream(
   target: { host: string; port: number },
   proxy: ProxyUrl | null,
   bag: SocketBag,
-  proxyTls?: tls.ConnectionOptions,
+  secureProxy?: SecureProxy,
 ): Promise<ConnectResult> {
   if (!proxy) {
     try {
@@ -135,16 +137,16 @@ export async function openStream(
   let stream: Duplex & { destroy(): void };
   try {
     stream = await tcp(proxy.host, proxy.port, bag);
-    if (proxy.scheme === "https") {
-      const secure = bag.add(tls.connect({ ...proxyTls, socket: stream as net.Socket, servername: net.isIP(proxy.host) ? undefined : proxy.host }));
-      await new Promise<void>((resolve, reject) => {
-        secure.once("secureConnect", resolve);
-        secure.once("error", reject);
-      });
-      stream = secure;
-    }
   } catch (err) {
     return { ok: false, stage: "proxy-tcp", code: errCode(err), message: (err as Error).message };
+  }
+  if (proxy.scheme === "https") {
+    if (!secureProxy) return { ok: false, stage: "proxy-tls", code: "NO_PROXY_TLS", message: "no TLS verifier for an https:// proxy" };
+    try {
+      stream = await secureProxy(stream as net.Socket, proxy.host);
+    } catch (err) {
+      return { ok: false, stage: "proxy-tls", code: errCode(err), message: (err as Error).message };
+    }
   }
   const authority = `${net.isIPv6(target.host) ? `[${target.host}]` : target.host}:${target.port}`;
   const auth = authHeader(proxy);

@@ -42,6 +42,11 @@ export const NET_CODES = {
     message: "The proxy {proxy} (from {via}) cannot be reached ({code}): Codex fails every request with \"error sending request\".",
     hint: "{proxyFix}",
   },
+  PROXY_TLS_FAILED: {
+    level: "error",
+    message: "TLS to the https:// proxy {proxy} failed ({code}): {detail}.",
+    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: export {via}=http://{proxyHost}:{proxyPort}",
+  },
   PROXY_AUTH_REQUIRED: {
     level: "error",
     message: "The proxy {proxy} answered 407 Proxy Authentication Required (asks for {schemes}); credentials were {sent}.",
@@ -195,6 +200,11 @@ export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyD
       return { code: "NET_TIMEOUT", vars: base };
     case "proxy-tcp":
       return { code: "PROXY_UNREACHABLE", vars: { ...base, ...proxyVars, proxyFix: proxyFix(ctx, route) } };
+    case "proxy-tls":
+      return {
+        code: "PROXY_TLS_FAILED",
+        vars: { ...base, ...proxyVars, detail: failure.message, proxyHost: route.proxy?.host ?? "proxy", proxyPort: route.proxy?.port ?? 8080 },
+      };
     case "proxy-connect": {
       const refusal = failure.refusal;
       if (!refusal) return { code: "PROXY_BAD_RESPONSE", vars: { ...base, ...proxyVars, detail: failure.message } };

@@ -5,12 +5,12 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { openStream, SocketBag, type ProxyRefusal } from "./connect.js";
+import { openStream, SocketBag, type ProxyRefusal, type SecureProxy } from "./connect.js";
 import type { ProxyDecision } from "./proxy.js";
 import { verifyServerChain, type TrustAnchor, type VerifyResult } from "./verify.js";
 import { summarise, type CertSummary } from "../ca/certinfo.js";
 
-export type FailureStage = "dns" | "proxy-tcp" | "proxy-connect" | "tcp" | "tls" | "verify" | "timeout";
+export type FailureStage = "dns" | "proxy-tcp" | "proxy-tls" | "proxy-connect" | "tcp" | "tls" | "verify" | "timeout";
 
 export interface PresentedChain {
   der: Uint8Array[];
@@ -75,7 +75,7 @@ function handshake(stream: Duplex, servername: string, alpn: string[], bag: Sock
       tls.connect({
         socket: stream as net.Socket,
         servername: net.isIP(servername) ? undefined : servername,
-        ALPNProtocols: alpn,
+        ALPNProtocols: alpn.length > 0 ? alpn : undefined,
         // An empty CA list gives OpenSSL an empty store: the peer chain comes back exactly as sent
         // (nothing filled in from Node's bundle). OpenSSL's verdict is deliberately not used —
         // verifyServerChain below decides, with Codex's (webpki) rules, before any byte is sent.
@@ -92,10 +92,26 @@ function handshake(stream: Duplex, servername: string, alpn: string[], bag: Sock
   });
 }
 
+/** TLS to an https:// proxy, held to the same trust as the target (Codex uses one rustls config). */
+function proxyVerifier(input: EstablishInput, bag: SocketBag): SecureProxy {
+  return async (stream, servername) => {
+    const socket = await handshake(stream, servername, [], bag);
+    const der = presentedDer(socket);
+    const verify = await verifyServerChain({ presented: der, anchors: input.anchors, serverName: servername, now: input.now });
+    if (!verify.ok) {
+      socket.destroy();
+      throw Object.assign(new Error(`the proxy's certificate is not trusted: ${verify.error?.detail ?? verify.opensslStyle}`), {
+        code: verify.error?.code ?? "UnknownIssuer",
+      });
+    }
+    return socket;
+  };
+}
+
 async function attempt(input: EstablishInput, bag: SocketBag): Promise<EstablishResult> {
   const host = input.url.hostname.replace(/^\[|\]$/g, "");
   const port = defaultPort(input.url);
-  const opened = await openStream({ host, port }, input.route.proxy, bag);
+  const opened = await openStream({ host, port }, input.route.proxy, bag, proxyVerifier(input, bag));
   if (!opened.ok) {
     const stage: FailureStage = opened.stage === "tcp" && DNS_CODES.has(opened.code) ? "dns" : opened.stage;
     return { ok: false, stage, code: opened.code, message: opened.message, refusal: "refusal" in opened ? opened.refusal : undefined };

@@ -42,7 +42,7 @@ function tablesOf(check: CheckResult): Table[] {
   return Array.isArray(tables) ? (tables as Table[]) : [];
 }
 
-function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean): string[] {
+function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean, shownHints: Set<string>): string[] {
   const lines = [`${paint(chalk, check.status, SYMBOLS[check.status])} ${chalk.bold(check.id.padEnd(idWidth))}  ${check.summary}`];
   const showAll = verbose;
   for (const f of check.findings) {
@@ -51,7 +51,13 @@ function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, 
     const status: Status = f.level === "error" ? "fail" : f.level === "warn" ? "warn" : "skip";
     lines.push(`    ${paint(chalk, status, LEVEL_SYMBOL[f.level])} ${chalk.dim(f.code)}  ${f.message}`);
     if (f.hint && (f.level !== "info" || verbose)) {
-      for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
+      // The same cause seen on several endpoints gets its (often multi-line) fix printed once.
+      if (shownHints.has(f.hint)) {
+        lines.push(`      → ${chalk.dim("same fix as above")}`);
+      } else {
+        shownHints.add(f.hint);
+        for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
+      }
     }
   }
   if (verbose) {
@@ -72,7 +78,8 @@ export function renderHuman(report: Report, options: HumanOptions): string {
       : "CA bundle: none selected (Codex uses the system roots)",
     "",
   );
-  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose));
+  const shownHints = new Set<string>();
+  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose, shownHints));
   const s = report.summary;
   const totals = `${s.pass} passed, ${s.warn} warning${s.warn === 1 ? "" : "s"}, ${s.fail} failed, ${s.skip} skipped`;
   out.push("", report.ok ? chalk.green(totals) : chalk.red(totals));

@@ -331,6 +331,23 @@ const rows: Row[] = [
     setup: async () => ({ env: { CODEX_CA_CERTIFICATE: "/nonexistent/corp.pem" }, targets: [`https://127.0.0.1:${origin.port}/oauth/token`] }),
     expect: { status: { proxy: "pass", https: "fail" }, codes: { https: ["LOGIN_BUNDLE_REFUSED", "ORIGIN_ANSWERED"] } },
   },
+  {
+    name: "https:// proxy whose certificate Codex trusts",
+    setup: async () => {
+      const cert = await mintLeaf(publicRoot, { dnsNames: ["proxy.lab"] });
+      return { env: { HTTPS_PROXY: await proxy({ mode: "tunnel", serverCert: cert }) } };
+    },
+    expect: { status: { proxy: "pass", https: "pass", websocket: "pass" }, absent: ["TLS_INTERCEPTED"] },
+  },
+  {
+    name: "https:// proxy whose certificate Codex does not trust",
+    setup: async () => {
+      const untrusted = await mintRoot({ cn: "Unknown Proxy CA" });
+      const cert = await mintLeaf(untrusted, { dnsNames: ["proxy.lab"] });
+      return { env: { HTTPS_PROXY: await proxy({ mode: "tunnel", serverCert: cert }) } };
+    },
+    expect: { status: { proxy: "fail", https: "fail", websocket: "fail" }, codes: { proxy: ["PROXY_TLS_FAILED"] } },
+  },
   wsRow("upgrade answered 401 by the origin: fine without credentials", "refuse-401", "pass", "WS_ORIGIN_ANSWERED"),
   wsRow("upgrade refused with 426: websocket warns", "refuse-426", "warn", "WS_UPGRADE_REFUSED"),
   wsRow("mangled 101: websocket warns", "bad-101", "warn", "WS_UPGRADE_STRIPPED"),

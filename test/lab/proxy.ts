@@ -44,6 +44,9 @@ export interface ProxyOptions {
   interceptWith?: InterceptOptions;
   /** intercept: strip the Upgrade headers and forward a plain request (the origin answers 404). */
   stripUpgrade?: boolean;
+  /** Makes this an https:// proxy presenting this certificate (and chain) to its clients. */
+  serverCert?: Minted;
+  serverChain?: Minted[];
   /** block: extra response headers on the 403, e.g. ZSCALER_HINTS. */
   blockHeaders?: Record<string, string>;
 }
@@ -106,7 +109,10 @@ export async function startProxy(opts: ProxyOptions): Promise<LabProxy> {
   const connects: ConnectRecord[] = [];
   const intercepted: InterceptedRequest[] = [];
   const tlsErrors: string[] = [];
-  const server = http.createServer();
+  // An https:// proxy: clients speak TLS to the proxy itself before sending CONNECT.
+  const server = opts.serverCert
+    ? https.createServer({ key: opts.serverCert.keyPem, cert: pemBundle(opts.serverCert, opts.serverChain ?? []) })
+    : http.createServer();
   server.on("connection", (s: net.Socket) => sockets.track(s));
 
   // Only CONNECT is supported; absolute-form proxying of http:// URLs is not needed here.
@@ -156,7 +162,7 @@ export async function startProxy(opts: ProxyOptions): Promise<LabProxy> {
   const port = await listenLoopback(server);
   return {
     port,
-    url: `http://${LOOPBACK}:${port}`,
+    url: `${opts.serverCert ? "https" : "http"}://${LOOPBACK}:${port}`,
     connects,
     intercepted,
     tlsErrors,
