@@ -91,6 +91,7 @@ const codes = {
   CA_CRLF: {
     level: "info",
     message: "{path} uses Windows (CRLF) line endings; Codex reads that fine.",
+    hint: "Nothing to do for Codex; if another tool chokes on it: sed -i 's/\\r$//' {path}",
   },
   CA_PEM_MISSING_END: {
     level: "error",
@@ -130,10 +131,12 @@ const codes = {
   CA_CRLS_SKIPPED: {
     level: "info",
     message: "{count} well-formed X509 CRL block(s) are skipped by Codex.",
+    hint: "Nothing to do; to keep only certificates: sed -i '/-----BEGIN X509 CRL-----/,/-----END X509 CRL-----/d' {path}",
   },
   CA_TRUSTED_NORMALISED: {
     level: "info",
     message: "TRUSTED CERTIFICATE blocks are relabelled and cut to the certificate by Codex (Node's NODE_EXTRA_CA_CERTS ignores them silently).",
+    hint: "For Node and other tools, write a plain PEM copy: openssl x509 -in {path} -out {pemPath}",
   },
   CA_PRIVATE_KEY: {
     level: "warn",
@@ -143,6 +146,7 @@ const codes = {
   CA_DUPLICATE_CERT: {
     level: "info",
     message: "Certificate #{index} duplicates #{first} ({subject}).",
+    hint: "Harmless; delete the second copy (certificate #{index}) from {path} to keep the bundle tidy.",
   },
   CA_LEAF_CERT: {
     level: "warn",
@@ -196,8 +200,10 @@ type Code = keyof typeof codes;
 const LARGE_BUNDLE = 10;
 type Emit = (code: Code, vars?: Record<string, string | number | undefined>) => Finding;
 
+/** Where a converted copy goes: never the input itself (`iconv … ca.pem > ca.pem` would empty it). */
 function pemTarget(path: string): string {
-  return path.replace(/\.(der|cer|crt|p7b|p7c|p12|pfx|pem|txt)$/i, "") + ".pem";
+  const base = path.replace(/\.(der|cer|crt|p7b|p7c|p12|pfx|pem|txt)$/i, "");
+  return `${base}.pem`.toLowerCase() === path.toLowerCase() ? `${base}-converted.pem` : `${base}.pem`;
 }
 
 /** Findings for a file Codex could not read, or whose shape explains "no certificates". */
@@ -237,7 +243,8 @@ function fileFindings(bundle: BundleReport, v: Record<string, string>, emit: Emi
   }
 }
 
-function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Emit): Finding[] {
+/** `explained`: a file-level finding (DER, UTF-16, empty, …) already says why there are no certificates. */
+function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Emit, explained: boolean): Finding[] {
   const out: Finding[] = [];
   const parse = bundle.parse;
   const shape = bundle.shape;
@@ -260,12 +267,12 @@ function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Em
     out.push(emit("CA_TRUSTED_DER_LENGTH", v));
   } else if (error?.stage === "register") {
     out.push(emit("CA_CERT_UNPARSEABLE", { ...v, index: error.certificateIndex }));
-  } else if (noCerts && !out.some((f) => f.level === "error")) {
+  } else if (noCerts && !explained && !out.some((f) => f.level === "error")) {
     out.push(emit("CA_NO_CERTIFICATES", v));
   }
 
-  if (parse.crlCount > 0 && !error?.pemError) out.push(emit("CA_CRLS_SKIPPED", { count: parse.crlCount }));
-  if (parse.trustedNormalised) out.push(emit("CA_TRUSTED_NORMALISED"));
+  if (parse.crlCount > 0 && !error?.pemError) out.push(emit("CA_CRLS_SKIPPED", { ...v, count: parse.crlCount }));
+  if (parse.trustedNormalised) out.push(emit("CA_TRUSTED_NORMALISED", v));
   for (const block of parse.blocks) {
     if (block.kind === "private-key" || block.kind === "rsa-private-key" || block.kind === "ec-private-key") {
       out.push(emit("CA_PRIVATE_KEY", { ...v, label: block.label, line: block.beginLine }));
@@ -331,7 +338,8 @@ export const bundleCheck = defineCheck({
       };
     }
     const v = { var: selection.sourceEnv, path: selection.path, pemPath: pemTarget(selection.path) };
-    const findings: Finding[] = [...fileFindings(bundle, v, finding), ...parseFindings(bundle, v, finding)];
+    const fromFile = fileFindings(bundle, v, finding);
+    const findings: Finding[] = [...fromFile, ...parseFindings(bundle, v, finding, fromFile.length > 0)];
 
     if (!bundle.codexLoads) {
       findings.push(finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }));

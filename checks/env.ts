@@ -7,11 +7,11 @@ import { OTHER_TOOL_CA_VARS, PROXY_VARS, varState } from "../src/env.js";
 import { readCaFile } from "../src/ca/file.js";
 import { parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
-import { resolveProxy } from "../src/net/proxy.js";
+import { redactUrl, resolveProxy } from "../src/net/proxy.js";
 import type { Table } from "../src/report/human.js";
 
 const codes = {
-  CA_VAR_SELECTED: { level: "info", message: "{var} wins: {reason}." },
+  CA_VAR_SELECTED: { level: "info", message: "{reason}." },
   CA_NONE_SELECTED: { level: "info", message: "{reason}." },
   CA_VAR_WHITESPACE: {
     level: "warn",
@@ -85,17 +85,17 @@ const codes = {
   },
   PROXY_SOCKS: {
     level: "warn",
-    message: "{var} is a SOCKS proxy ({proxy}): many Codex builds cannot use SOCKS and fail with \"error sending request\".",
+    message: "{var} is a SOCKS proxy ({proxy}): many Codex builds cannot use SOCKS (they ignore it or fail with \"error sending request\").",
     hint: "Use the HTTP CONNECT port of your proxy: export {var}=http://proxy.example:8080",
   },
   PROXY_MALFORMED: {
-    level: "error",
-    message: "{var}={proxy} is not a valid proxy URL: Codex cannot connect through it.",
+    level: "warn",
+    message: "{var}={proxy} is not a valid proxy URL: Codex ignores it as if unset ({fallback}).",
     hint: "Use the form http://[user:password@]host:port",
   },
   PROXY_UNSUPPORTED_SCHEME: {
     level: "warn",
-    message: "{var} uses the unsupported scheme \"{scheme}\" ({proxy}).",
+    message: "{var} uses the unsupported scheme \"{scheme}\" ({proxy}): Codex ignores it as if unset ({fallback}).",
     hint: "Use http:// (or https:// for a TLS proxy).",
   },
 } as const;
@@ -106,12 +106,9 @@ type Emit = (code: Code, vars?: Record<string, string | number | undefined>) => 
 const VERIFY_SWITCHES: { var: string; tool: string; caVar: string; disabled: (v: string) => boolean }[] = [
   { var: "NODE_TLS_REJECT_UNAUTHORIZED", tool: "Node.js", caVar: "NODE_EXTRA_CA_CERTS", disabled: (v) => v === "0" },
   { var: "PYTHONHTTPSVERIFY", tool: "Python", caVar: "REQUESTS_CA_BUNDLE", disabled: (v) => v === "0" },
-  {
-    var: "GIT_SSL_NO_VERIFY",
-    tool: "git",
-    caVar: "GIT_SSL_CAINFO",
-    disabled: (v) => v !== "" && !/^(0|false|no|off)$/i.test(v),
-  },
+  // git's http.c: `if (getenv("GIT_SSL_NO_VERIFY")) curl_ssl_verify = 0;` — any value, "0",
+  // "false" and "" included, switches verification off.
+  { var: "GIT_SSL_NO_VERIFY", tool: "git", caVar: "GIT_SSL_CAINFO", disabled: () => true },
 ];
 
 const TOOL_OF: Record<string, string> = {
@@ -172,7 +169,7 @@ function dotenvFindings(ctx: CheckContext, emit: Emit): Finding[] {
       out.push(emit("DOTENV_CODEX_KEY_IGNORED", { path: d.path, var: entry.key, line: entry.line }));
     } else if (relevant.has(entry.key)) {
       const shell = ctx.shellEnv[entry.key];
-      out.push(emit("DOTENV_SETS_VAR", { var: entry.key, path: d.path, line: entry.line, shell: shell === undefined ? "" : ` (shell had ${shell})` }));
+      out.push(emit("DOTENV_SETS_VAR", { var: entry.key, path: d.path, line: entry.line, shell: shell === undefined ? "" : ` (shell had ${redactUrl(shell)})` }));
     }
   }
   return out;
@@ -239,6 +236,17 @@ function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; ta
   for (const target of ctx.targets) {
     const decision = resolveProxy(target.url, ctx.env, ctx.options.proxy);
     const host = new URL(target.url).host;
+    const fallback = decision.proxy ? `so ${decision.via} is used` : decision.bypassedBy ? "and NO_PROXY applies" : "so traffic goes direct";
+    for (const skipped of decision.ignored ?? []) {
+      if (reported.has(skipped.via)) continue;
+      reported.add(skipped.via);
+      const p = skipped.proxy;
+      findings.push(
+        p.problem === "malformed"
+          ? emit("PROXY_MALFORMED", { var: skipped.via, proxy: p.display, fallback })
+          : emit("PROXY_UNSUPPORTED_SCHEME", { var: skipped.via, proxy: p.display, scheme: p.scheme, fallback }),
+      );
+    }
     if (decision.bypassedBy) {
       findings.push(emit("PROXY_BYPASSED", { target: host, bypass: decision.bypassedBy }));
       table.rows.push([target.url, `direct (${decision.bypassedBy})`]);
@@ -259,8 +267,6 @@ function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; ta
     if (reported.has(via)) continue;
     reported.add(via);
     if (p.problem === "socks") findings.push(emit("PROXY_SOCKS", { var: via, proxy: p.display }));
-    else if (p.problem === "malformed") findings.push(emit("PROXY_MALFORMED", { var: via, proxy: p.display }));
-    else if (p.problem === "unsupported-scheme") findings.push(emit("PROXY_UNSUPPORTED_SCHEME", { var: via, proxy: p.display, scheme: p.scheme }));
   }
   return { findings, table };
 }

@@ -47,12 +47,9 @@ export function parseCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
     crlCount: parsed.blocks.filter((b) => b.kind === "crl").length,
   };
 
-  // Codex walks sections until the first error; certificates before it never get registered.
-  if (parsed.error) {
-    result.error = { stage: "parse", detail: `failed to parse PEM file: ${parsed.error.display}`, pemError: parsed.error };
-    return result;
-  }
-
+  // Codex walks sections in file order and stops at the first problem: a certificate whose
+  // TRUSTED cut fails before a later PEM error reports the cut, so the blocks the iterator got
+  // through are cut first, and the PEM error (which sits after all of them) comes second.
   for (const block of parsed.blocks) {
     if (block.kind !== "certificate" || !block.der) continue;
     // In TRUSTED mode every certificate block (not only the relabelled ones) is cut to its first
@@ -67,6 +64,13 @@ export function parseCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
       return result;
     }
     result.certificates.push(der);
+  }
+
+  // Certificates before a PEM error never get registered.
+  if (parsed.error) {
+    result.certificates = [];
+    result.error = { stage: "parse", detail: `failed to parse PEM file: ${parsed.error.display}`, pemError: parsed.error };
+    return result;
   }
 
   if (result.certificates.length === 0) {

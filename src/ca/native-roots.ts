@@ -30,9 +30,17 @@ export async function loadPemCertificates(path: string, into: RootSet): Promise<
     into.errors.push(`failed to open file: ${read.rustError} in ${path}`);
     return;
   }
-  const parsed = parsePem(read.bytes);
-  for (const block of parsed.blocks) if (block.kind === "certificate" && block.der) into.certificates.push(block.der);
-  if (parsed.error) into.errors.push(`failed to parse PEM: ${parsed.error.display} in ${path}`);
+  // Unlike Codex's own bundle loader, rustls-native-certs records a PEM error and keeps iterating
+  // from where the reader stopped (after the bad BEGIN line or the bad block's END line).
+  let rest = read.bytes;
+  for (;;) {
+    const parsed = parsePem(rest);
+    for (const block of parsed.blocks) if (block.kind === "certificate" && block.der) into.certificates.push(block.der);
+    if (!parsed.error) return;
+    into.errors.push(`failed to parse PEM: ${parsed.error.display} in ${path}`);
+    if (parsed.error.resumeOffset === undefined) return;
+    rest = rest.subarray(parsed.error.resumeOffset);
+  }
 }
 
 /** OpenSSL's c_rehash names: 8 hex digits, a dot, one decimal digit. */

@@ -25,10 +25,13 @@ export interface ProxyDecision {
   bypassedBy?: string;
   /** HTTP_PROXY is set but does not apply to https targets. */
   httpProxyIgnored?: boolean;
+  /** Values reqwest cannot parse are skipped as if unset (the next variable, or direct, wins). */
+  ignored?: { via: string; proxy: ProxyUrl }[];
 }
 
 export function redactUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_m, scheme: string, userinfo: string) => {
+  // The userinfo ends at the LAST "@" of the authority (WHATWG/url crate): a password may hold "@".
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/i, (_m, scheme: string, userinfo: string) => {
     const user = userinfo.split(":")[0];
     return `${scheme}${user ? `${user}:****` : "****"}@`;
   });
@@ -105,13 +108,27 @@ export function resolveProxy(target: string, env: Env, override?: string): Proxy
   const names = secure
     ? ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
     : ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
-  const found = firstSet(env, names);
+  let found: [string, ProxyUrl] | undefined;
+  const ignored: { via: string; proxy: ProxyUrl }[] = [];
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    const parsed = parseProxyUrl(value);
+    if (parsed.problem === "malformed" || parsed.problem === "unsupported-scheme") {
+      ignored.push({ via: name, proxy: parsed });
+      continue;
+    }
+    found = [name, parsed];
+    break;
+  }
+  if (ignored.length > 0) decision.ignored = ignored;
   if (secure && !found && firstSet(env, ["HTTP_PROXY", "http_proxy"])) decision.httpProxyIgnored = true;
   if (!found) return decision;
-  const noProxy = firstSet(env, ["NO_PROXY", "no_proxy"]);
-  const bypass = noProxy ? noProxyMatch(url.hostname, noProxy[1]) : undefined;
-  if (bypass !== undefined && noProxy) {
-    return { ...decision, bypassedBy: `${noProxy[0]} entry "${bypass}"` };
+  // reqwest reads NO_PROXY when it is set at all (even empty), and only then no_proxy.
+  const noProxyName = env.NO_PROXY !== undefined ? "NO_PROXY" : env.no_proxy !== undefined ? "no_proxy" : undefined;
+  const bypass = noProxyName ? noProxyMatch(url.hostname, env[noProxyName] ?? "") : undefined;
+  if (bypass !== undefined && noProxyName) {
+    return { ...decision, bypassedBy: `${noProxyName} entry "${bypass}"` };
   }
-  return { ...decision, via: found[0], proxy: parseProxyUrl(found[1]) };
+  return { ...decision, via: found[0], proxy: found[1] };
 }

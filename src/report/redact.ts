@@ -13,7 +13,8 @@ export function secretsFrom(env: Env): string[] {
     if (!value) continue;
     if (SECRET_NAME.test(name) && value.length >= 6) secrets.add(value);
     if (PROXY_NAME.test(name)) {
-      const m = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:([^@/]+)@/i.exec(value);
+      // The password runs to the LAST "@" of the authority (it may itself contain "@").
+      const m = /^[a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:([^/?#]+)@/i.exec(value);
       if (m && m[1].length >= 1) {
         secrets.add(m[1]);
         try {
@@ -30,7 +31,7 @@ export function secretsFrom(env: Env): string[] {
 export function redactText(text: string, secrets: string[]): string {
   let out = redactUrl(text);
   // URLs anywhere inside the text, not only at its start.
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s@/?#]*):([^\s@/?#]*)@/gi, (_m, scheme: string, user: string) => `${scheme}${user}:****@`);
+  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s@/?#:]*):([^\s/?#]*)@/gi, (_m, scheme: string, user: string) => `${scheme}${user}:****@`);
   out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, "$1 <redacted>");
   out = out.replace(/\bsk-[A-Za-z0-9_-]{8,}/g, "<redacted>");
   for (const secret of secrets) {
