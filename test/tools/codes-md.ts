@@ -3,6 +3,7 @@
 // test/readme.test.ts fails when README.md misses a code, so regenerate after adding one.
 import { CHECKS } from "../../checks/index.js";
 import { RUNNER_CODES } from "../../src/runner.js";
+import type { FindingSpec } from "../../src/check.js";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
@@ -17,7 +18,7 @@ for (const check of CHECKS) {
   lines.push("");
 }
 lines.push("### Any check (added by the runner)", "", "| code | level | what it means | hint |", "|---|---|---|---|");
-for (const [code, spec] of Object.entries(RUNNER_CODES)) {
+for (const [code, spec] of Object.entries(RUNNER_CODES as Record<string, FindingSpec>)) {
   lines.push(`| \`${code}\` | ${spec.level} | ${cell(spec.message)} | ${cell(spec.hint ?? "")} |`);
 }
 console.log(lines.join("\n"));
