@@ -123,6 +123,11 @@ const codes = {
     message: "Certificate #{index} in {path} is not a valid X.509 certificate: Codex refuses the file.",
     hint: "Remove or re-export certificate #{index} (openssl x509 -in cert -out cert.pem).",
   },
+  CA_CERT_TRAILING_DATA: {
+    level: "error",
+    message: "Certificate #{index} in {path} has extra bytes after the certificate: OpenSSL ignores them, but Codex's rustls client refuses the bundle.",
+    hint: "Re-encode it cleanly: openssl x509 -in {path} -out {pemPath} (repeat per certificate for a bundle).",
+  },
   CA_CODEX_REFUSES: {
     level: "error",
     message: "Codex refuses this bundle. `codex login` fails with: {codexMessage} Model traffic carries on with the base roots only ({base}), so it fails too behind an intercepting proxy, with just \"error sending request\".",
@@ -267,6 +272,8 @@ function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Em
     out.push(emit("CA_TRUSTED_DER_LENGTH", v));
   } else if (error?.stage === "register") {
     out.push(emit("CA_CERT_UNPARSEABLE", { ...v, index: error.certificateIndex }));
+  } else if (error?.stage === "build") {
+    out.push(emit("CA_CERT_TRAILING_DATA", { ...v, index: error.certificateIndex }));
   } else if (noCerts && !explained && !out.some((f) => f.level === "error")) {
     out.push(emit("CA_NO_CERTIFICATES", v));
   }

@@ -17,4 +17,5 @@ process.exitCode = await main(process.argv.slice(2), {
   platform: process.platform,
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
+  spinnerStream: process.stderr,
 });

@@ -21,6 +21,8 @@ export interface CliIo {
   /** Whether stdout/stderr are terminals (colour, spinner). */
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** Where the spinner draws (the real stderr in the bin); no stream, no spinner. */
+  spinnerStream?: NodeJS.WritableStream;
   now?: () => Date;
   linuxBundleCandidates?: string[];
 }
@@ -154,7 +156,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     linuxBundleCandidates: io.linuxBundleCandidates,
   };
   const secrets = secretsFrom(io.env);
-  const progress = startProgress({ enabled: !args.json && io.stderrIsTTY, stderrWrite: io.stderr });
+  const progress = startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
 
   let report: Report;
   let exit: number;

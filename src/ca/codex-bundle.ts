@@ -7,7 +7,7 @@ import { parsePem, type PemBlock, type PemError } from "./pem.js";
 export const CA_CERT_HINT =
   "If you set CODEX_CA_CERTIFICATE or SSL_CERT_FILE, ensure it points to a PEM file containing one or more CERTIFICATE blocks, or unset it to use system roots.";
 
-export type CodexLoadStage = "read" | "parse" | "register";
+export type CodexLoadStage = "read" | "parse" | "register" | "build";
 
 export interface CodexLoadError {
   stage: CodexLoadStage;
@@ -81,8 +81,15 @@ export function parseCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
   // Registration: reqwest's native-tls `Certificate::from_der` parses each DER with OpenSSL and
   // refuses what it cannot parse (`builder error`). node:crypto is OpenSSL too.
   for (let i = 0; i < result.certificates.length; i++) {
-    if (!parsesAsCertificate(result.certificates[i])) {
+    const der = result.certificates[i];
+    if (!parsesAsCertificate(der)) {
       result.error = { stage: "register", detail: "builder error", certificateIndex: i + 1 };
+      return result;
+    }
+    // OpenSSL ignores bytes after the certificate; rustls (which Codex forces once a custom CA is
+    // set) does not, and the client build fails.
+    if (derItemLength(der) !== der.length) {
+      result.error = { stage: "build", detail: "builder error", certificateIndex: i + 1 };
       return result;
     }
   }
@@ -133,5 +140,7 @@ export function codexErrorMessage(error: CodexLoadError, path: string, sourceEnv
       return `Failed to load CA certificates from ${path} selected by ${sourceEnv}: ${error.detail}. ${CA_CERT_HINT}`;
     case "register":
       return `Failed to parse certificate #${error.certificateIndex} from ${path} selected by ${sourceEnv}: ${error.detail}. ${CA_CERT_HINT}`;
+    case "build":
+      return `Failed to build HTTP client while using CA bundle from ${sourceEnv} (${path}): ${error.detail}`;
   }
 }

@@ -70,8 +70,10 @@ export async function readCaFile(path: string, maxBytes = MAX_CA_FILE_BYTES): Pr
     // Codex's fs::read opens the directory and fails on read with EISDIR.
     return { ok: false, problem: "directory", rustError: "Is a directory (os error 21)" };
   }
-  if (!stat.isFile()) {
-    // A FIFO or device would block or stream forever; Codex's fs::read would hang on a FIFO.
+  // A character device is read like a file, bounded: /dev/null is simply empty (as it is for Codex
+  // and rustls-native-certs), /dev/zero ends as too-large instead of streaming forever.
+  if (!stat.isFile() && !stat.isCharacterDevice()) {
+    // A FIFO would block until a writer appears (Codex's fs::read would hang on it); never open one.
     return { ok: false, problem: "not-regular", rustError: "not a regular file", codexWouldHang: stat.isFIFO() };
   }
   if (stat.size > maxBytes) {
@@ -81,17 +83,21 @@ export async function readCaFile(path: string, maxBytes = MAX_CA_FILE_BYTES): Pr
   try {
     // O_NONBLOCK: if the path was swapped for a FIFO after stat, open must not block.
     handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    // Read in chunks up to one byte past the limit: stat sizes lie for devices and growing files.
+    const chunks: Buffer[] = [];
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - length));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
-      if (length >= buffer.length) {
+      if (length > maxBytes) {
         return { ok: false, problem: "too-large", rustError: `file is larger than ${maxBytes} bytes` };
       }
     }
-    return { ok: true, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, length), size: length };
+    const bytes = Buffer.concat(chunks, length);
+    return { ok: true, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, length), size: length };
   } catch (err) {
     return { ok: false, problem: problemFor((err as NodeJS.ErrnoException).code), rustError: rustIoError(err) };
   } finally {

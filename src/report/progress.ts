@@ -6,9 +6,9 @@ export interface Progress {
   stop(): void;
 }
 
-export function startProgress(options: { enabled: boolean; stderrWrite: (text: string) => void }): Progress {
-  if (!options.enabled) return { update() {}, stop() {} };
-  const spinner: Ora = ora({ text: "Gathering facts…", stream: process.stderr, discardStdin: false }).start();
+export function startProgress(options: { enabled: boolean; stream?: NodeJS.WritableStream }): Progress {
+  if (!options.enabled || !options.stream) return { update() {}, stop() {} };
+  const spinner: Ora = ora({ text: "Gathering facts…", stream: options.stream, discardStdin: false }).start();
   return {
     update: (text) => {
       spinner.text = text;

@@ -70,8 +70,9 @@ describe("readCaFile", () => {
     expect(result).toMatchObject({ ok: false, problem: "not-regular", codexWouldHang: true });
   });
 
-  it("a character device is not a regular file (but would not hang Codex)", async () => {
-    expect(await within(2000, readCaFile("/dev/null"))).toMatchObject({ ok: false, problem: "not-regular", codexWouldHang: false });
+  it("a character device is read like a file, bounded: /dev/null is empty, /dev/zero is too large", async () => {
+    expect(await within(2000, readCaFile("/dev/null"))).toMatchObject({ ok: true, size: 0 });
+    expect(await within(2000, readCaFile("/dev/zero", 1000))).toMatchObject({ ok: false, problem: "too-large" });
   });
 
   it("too large: refused from stat, without reading", async () => {

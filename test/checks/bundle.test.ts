@@ -81,9 +81,10 @@ const rows: Row[] = [
     expect: { ...REFUSED("CA_FILE_NOT_REGULAR"), result: (r) => expect(r.findings[0].message).toContain("block forever") },
   },
   {
-    name: "a device file",
+    // Codex reads /dev/null as an empty file (no hang, no certificates).
+    name: "a device file (/dev/null reads as empty)",
     scenario: () => ({ env: { CODEX_CA_CERTIFICATE: "/dev/null" } }),
-    expect: REFUSED("CA_FILE_NOT_REGULAR"),
+    expect: REFUSED("CA_FILE_EMPTY"),
   },
   { name: "too large (17 MB)", scenario: () => ({ env: CA, files: { "ca.pem": { sparse: 17 * 1024 * 1024 } } }), expect: REFUSED("CA_FILE_TOO_LARGE") },
   {
@@ -199,6 +200,20 @@ const rows: Row[] = [
       status: "fail",
       codes: ["CA_TRUSTED_DER_LENGTH", "CA_TRUSTED_NORMALISED", "CA_CODEX_REFUSES"],
       result: (r) => expect(r.data.codexMessage).toContain(": failed to extract certificate data from TRUSTED CERTIFICATE: invalid DER length. "),
+    },
+  },
+  {
+    name: "a certificate followed by stray bytes in its block (build stage: rustls refuses what OpenSSL accepts)",
+    scenario: (k) => ({
+      env: CA,
+      files: { "ca.pem": pemWrap("CERTIFICATE", Uint8Array.from([...k.corp.root.certDer, 0x05, 0x00])) },
+    }),
+    expect: {
+      ...REFUSED("CA_CERT_TRAILING_DATA"),
+      result: (r, run) => {
+        expect(r.data.stage).toBe("build");
+        expect(r.data.codexMessage).toBe(`Failed to build HTTP client while using CA bundle from CODEX_CA_CERTIFICATE (${run.dir}/ca.pem): builder error`);
+      },
     },
   },
   {
