@@ -2,9 +2,9 @@
 // the proxy and trust Codex would use. Any HTTP answer from the origin over verified TLS passes —
 // 400/401 are expected without credentials. A proxy's block page is not the origin's answer.
 import { defineCheck, type Finding } from "../src/check.js";
-import { probeHttp, type HttpAnswer } from "../src/net/http-probe.js";
+import { probeHttp } from "../src/net/http-probe.js";
 import { NET_CODES, diagnoseFailure, interception } from "../src/net/diagnose.js";
-import { vendorFromHeaders } from "../src/net/vendors.js";
+import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
 
 const codes = {
@@ -26,18 +26,6 @@ const codes = {
   NO_TARGETS: { level: "info", message: "No https endpoints to probe." },
 } as const;
 
-const BLOCK_STATUSES = new Set([403, 407, 451, 502, 503]);
-
-/** A proxy-generated page: vendor headers, or an HTML "blocked/denied" page on a refusal status. */
-export function blockPageVendor(answer: HttpAnswer): { vendor: string } | undefined {
-  if (!BLOCK_STATUSES.has(answer.status)) return undefined;
-  const vendor = vendorFromHeaders(answer.headers, answer.body);
-  if (vendor) return { vendor: ` (${vendor.name})` };
-  const html = /<html|<!doctype html/i.test(answer.body);
-  if (html && /(access denied|blocked|not allowed|policy|web filter|restricted)/i.test(answer.body)) return { vendor: "" };
-  return undefined;
-}
-
 export const httpsCheck = defineCheck({
   id: "https",
   title: "HTTPS to the token endpoint and model API",
@@ -57,7 +45,7 @@ export const httpsCheck = defineCheck({
         }
         const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
         if (probe.ok) {
-          const block = blockPageVendor(probe.answer);
+          const block = blockPage(probe.answer);
           const vars = { method: target.method, url: target.url, status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
           findings.push(finding(block ? "PROXY_BLOCK_PAGE" : "ORIGIN_ANSWERED", vars));
           const intercepted = await interception(ctx, url, probe.tls.chain);

@@ -15,7 +15,8 @@ export interface CodexConfigReport {
   /** raw with the active profile applied: what Codex acts on. */
   effective: TomlTable;
   profile?: string;
-  error?: { message: string; line?: number; column?: number };
+  /** kind: "syntax" (TOML parse error, with line/column) or "read" (the file could not be read). */
+  error?: { message: string; line?: number; column?: number; kind?: "syntax" | "read" };
 }
 
 export function isTable(value: unknown): value is TomlTable {
@@ -37,7 +38,7 @@ export function parseCodexConfig(text: string, path: string, profileOverride?: s
   } catch (err) {
     const e = err as TomlError & { line?: number; column?: number };
     const firstLine = String(e.message ?? err).split("\n")[0];
-    return { path, exists: true, raw: {}, effective: {}, error: { message: firstLine, line: e.line, column: e.column } };
+    return { path, exists: true, raw: {}, effective: {}, error: { message: firstLine, line: e.line, column: e.column, kind: "syntax" } };
   }
   const profile = profileOverride ?? (typeof raw.profile === "string" ? raw.profile : undefined);
   let effective = raw;
@@ -54,8 +55,47 @@ export async function loadCodexConfig(codexHome: string, env: Env): Promise<Code
   const read = await readCaFile(path, 4 * 1024 * 1024);
   if (!read.ok) {
     if (read.problem === "missing") return { path, exists: false, raw: {}, effective: {} };
-    return { path, exists: true, raw: {}, effective: {}, error: { message: `cannot read: ${read.rustError}` } };
+    return { path, exists: true, raw: {}, effective: {}, error: { message: `cannot read: ${read.rustError}`, kind: "read" } };
   }
   void env;
   return parseCodexConfig(Buffer.from(read.bytes).toString("utf8"), path);
+}
+
+/** Keys Codex reads from a `[profiles.<name>]` table (codex-rs `ConfigProfile`); others are ignored there. */
+export const PROFILE_KEYS = [
+  "model", "service_tier", "model_provider", "approval_policy", "approvals_reviewer", "sandbox_mode",
+  "model_reasoning_effort", "plan_mode_reasoning_effort", "model_reasoning_summary", "model_verbosity",
+  "model_catalog_json", "personality", "chatgpt_base_url", "openai_file_api_base_url", "model_instructions_file",
+  "js_repl_node_path", "js_repl_node_module_dirs", "zsh_path", "experimental_instructions_file",
+  "experimental_compact_prompt_file", "include_apply_patch_tool", "include_permissions_instructions",
+  "include_apps_instructions", "include_environment_context", "experimental_use_unified_exec_tool",
+  "experimental_use_freeform_apply_patch", "tools_view_image", "tools", "web_search", "analytics", "windows",
+  "features", "oss_provider",
+] as const;
+
+export interface SelectedProfile {
+  name?: string;
+  /** The profile table, when it exists and is a table. */
+  table?: TomlTable;
+  /** `profile = "x"` names no [profiles.x] table (Codex refuses to start). */
+  missing: boolean;
+}
+
+/** The active profile as Codex picks it: top-level `profile` naming a `[profiles.<name>]` table. */
+export function selectedProfile(config: CodexConfigReport): SelectedProfile {
+  const name = config.profile ?? (typeof config.raw.profile === "string" ? config.raw.profile : undefined);
+  if (name === undefined) return { missing: false };
+  const profiles = isTable(config.raw.profiles) ? config.raw.profiles : {};
+  const table = profiles[name];
+  return isTable(table) ? { name, table, missing: false } : { name, missing: true };
+}
+
+/**
+ * The value Codex acts on for a top-level key: the active profile's when the key is one a profile
+ * can set (PROFILE_KEYS) and the profile sets it, else the top-level value.
+ */
+export function codexSetting(config: CodexConfigReport, key: string): unknown {
+  const profile = selectedProfile(config).table;
+  if (profile && (PROFILE_KEYS as readonly string[]).includes(key) && profile[key] !== undefined) return profile[key];
+  return config.raw[key];
 }

@@ -1,9 +1,12 @@
 // Which endpoints the user's Codex really talks to: the login token endpoint, the model base for
-// their auth mode and provider, and its WebSocket URL. `--target` replaces all of them.
+// their auth mode and provider (custom provider `base_url`, or `openai_base_url` for the built-in
+// one), its WebSocket URL where the provider supports WebSockets, and an explicitly configured
+// `chatgpt_base_url`. `--target` replaces all of them. Config values that are not https URLs are
+// left out here (there is no TLS to diagnose, and the config check lints bad values).
 import { join } from "node:path";
 import type { Env } from "../env.js";
 import { readCaFile } from "../ca/file.js";
-import { isTable, type CodexConfigReport } from "./config.js";
+import { codexSetting, isTable, type CodexConfigReport } from "./config.js";
 
 export type TargetKind = "https" | "wss";
 
@@ -53,19 +56,30 @@ export interface ModelBase {
 }
 
 export function modelBase(config: CodexConfigReport, mode: AuthMode): ModelBase {
-  const cfg = config.effective;
-  const provider = typeof cfg.model_provider === "string" ? cfg.model_provider : "openai";
-  const providers = isTable(cfg.model_providers) ? cfg.model_providers : {};
+  // A profile may pick `model_provider` but not redefine `model_providers` or `openai_base_url`
+  // (codexSetting applies Codex's ConfigProfile key list).
+  const providerSetting = codexSetting(config, "model_provider");
+  const provider = typeof providerSetting === "string" ? providerSetting : "openai";
+  const providers = isTable(config.raw.model_providers) ? config.raw.model_providers : {};
   const custom = providers[provider];
   if (provider !== "openai" && isTable(custom) && typeof custom.base_url === "string") {
     return { base: custom.base_url.replace(/\/+$/, ""), provider, websockets: custom.supports_websockets === true };
   }
-  const override = typeof cfg.openai_base_url === "string" ? cfg.openai_base_url.replace(/\/+$/, "") : undefined;
+  const openaiBase = codexSetting(config, "openai_base_url");
+  const override = typeof openaiBase === "string" ? openaiBase.replace(/\/+$/, "") : undefined;
   return { base: override ?? (mode === "api-key" ? API_BASE : CHATGPT_CODEX_BASE), provider, websockets: true };
 }
 
 export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http(s?):/i, "ws$1:");
+}
+
+function pathnameOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
 }
 
 export function targetsFromUrls(urls: string[]): Target[] {
@@ -77,9 +91,28 @@ export function targetsFromUrls(urls: string[]): Target[] {
       label: url,
       url,
       kind,
-      method: kind === "https" && /\/oauth\/token$/.test(new URL(url).pathname) ? "POST" : "GET",
+      method: kind === "https" && /\/oauth\/token$/.test(pathnameOf(url)) ? "POST" : "GET",
     };
   });
+}
+
+/** Whether a URL taken from config can be probed over TLS: it parses, has a host, and is https. */
+export function isHttpsUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "https:" && parsed.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** Codex's default `chatgpt_base_url` (non-model ChatGPT backend calls). */
+export const CHATGPT_BACKEND_BASE = "https://chatgpt.com/backend-api/";
+
+/** `chatgpt_base_url` when config.toml (or the active profile) sets it explicitly (a non-empty string). */
+export function explicitChatgptBase(config: CodexConfigReport): string | undefined {
+  const value = codexSetting(config, "chatgpt_base_url");
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
 export async function planTargets(input: {
@@ -91,12 +124,19 @@ export async function planTargets(input: {
   if (input.explicit.length > 0) return targetsFromUrls(input.explicit);
   const auth = await detectAuthMode(input.env, input.codexHome);
   const model = modelBase(input.config, auth.mode);
-  const targets: Target[] = [
-    { id: "token", label: "login token endpoint", url: TOKEN_URL, kind: "https", method: "POST" },
-    { id: "models", label: `model API (${model.provider})`, url: `${model.base}/models`, kind: "https", method: "GET" },
-  ];
-  if (model.websockets) {
-    targets.push({ id: "responses-ws", label: "model WebSocket", url: `${wsUrl(model.base)}/responses`, kind: "wss", method: "GET" });
+  const targets: Target[] = [{ id: "token", label: "login token endpoint", url: TOKEN_URL, kind: "https", method: "POST" }];
+  // A base from config that is not an https URL (a local http:// model server, a typo) has no TLS
+  // to probe; the built-in defaults always are https.
+  const modelsUrl = `${model.base}/models`;
+  if (isHttpsUrl(modelsUrl)) {
+    targets.push({ id: "models", label: `model API (${model.provider})`, url: modelsUrl, kind: "https", method: "GET" });
+    if (model.websockets) {
+      targets.push({ id: "responses-ws", label: "model WebSocket", url: `${wsUrl(model.base)}/responses`, kind: "wss", method: "GET" });
+    }
+  }
+  const chatgpt = explicitChatgptBase(input.config);
+  if (chatgpt !== undefined && isHttpsUrl(chatgpt) && !targets.some((t) => t.url === chatgpt)) {
+    targets.push({ id: "chatgpt-backend", label: "ChatGPT backend (chatgpt_base_url)", url: chatgpt, kind: "https", method: "GET" });
   }
   return targets;
 }

@@ -75,7 +75,7 @@ export const NET_CODES = {
   TLS_HANDSHAKE_FAILED: {
     level: "error",
     message: "The TLS handshake with {host} failed ({code}){route}.",
-    hint: "Run with -v for details; compare with: openssl s_client -connect {host}:443 -servername {hostname}",
+    hint: "Run with -v for details; compare with: openssl s_client -connect {host} -servername {hostname}",
   },
   TLS_UNKNOWN_ISSUER: {
     level: "error",

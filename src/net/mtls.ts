@@ -1,0 +1,350 @@
+// A mutual-TLS probe of an OTLP collector, the way Codex's exporter connects: the route Codex
+// would pick (direct or CONNECT through the proxy), a TLS handshake that offers the configured
+// client identity, then OUR webpki-style verification of the collector's chain against the
+// exporter's own trust anchors (not Codex's CA bundle). Only after that verification passed is one
+// harmless request sent — an empty OTLP export — because a collector that rejects the client
+// certificate under TLS 1.3 only says so (with an alert) after the client's handshake finished,
+// i.e. on the first read.
+//
+// Like establish.ts, the handshake itself runs with an empty CA list and OpenSSL's verdict ignored;
+// no application byte is written before verifyServerChain accepted the chain. (The client
+// certificate is part of the handshake, so it is sent before that verification, exactly as any
+// TLS client sends it; it is public, and the private key never leaves the process.)
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { Duplex } from "node:stream";
+import { openStream, SocketBag, type SecureProxy } from "./connect.js";
+import type { EstablishFailure, FailureStage, PresentedChain } from "./establish.js";
+import type { ProxyDecision } from "./proxy.js";
+import { verifyServerChain, type TrustAnchor, type VerifyResult } from "./verify.js";
+import { summarise } from "../ca/certinfo.js";
+
+export interface MtlsIdentity {
+  /** Client chain, leaf first, PEM. */
+  certPem: string;
+  /** PEM private key. Never logged, never put in results. */
+  keyPem: string;
+}
+
+export type CollectorProtocol = "http" | "grpc";
+
+export interface CollectorProbeInput {
+  url: URL;
+  route: ProxyDecision;
+  anchors: TrustAnchor[];
+  identity?: MtlsIdentity;
+  protocol: CollectorProtocol;
+  /** Request path (with query) for the empty export. */
+  path: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+  now: Date;
+  userAgent: string;
+}
+
+/** Where a probe stopped: before/inside the handshake, at our verification, or on the request. */
+export type ProbePhase = "connect" | "verify" | "request";
+
+export interface CollectorFailure extends EstablishFailure {
+  phase: ProbePhase;
+  /** The TLS alert the peer sent, e.g. "certificate required", "unknown ca". */
+  alert?: string;
+}
+
+export type CollectorProbe =
+  | {
+      ok: true;
+      route: ProxyDecision;
+      chain: PresentedChain;
+      verify: VerifyResult;
+      tlsVersion: string | null;
+      alpn: string | false | null;
+      /** HTTP status of the empty export (for gRPC: the :status of the response). */
+      status: number;
+      grpcStatus?: string;
+    }
+  | { ok: false; route: ProxyDecision; failure: CollectorFailure };
+
+const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
+
+/** "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" → "certificate required" (decided by code, not text). */
+export function alertFromCode(code: string | undefined): string | undefined {
+  const m = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(code ?? "");
+  return m ? m[1].toLowerCase().replace(/_/g, " ") : undefined;
+}
+
+/** Alerts a server sends about the CLIENT's certificate (or its absence). */
+export const CLIENT_CERT_ALERTS: ReadonlySet<string> = new Set([
+  "certificate required",
+  "bad certificate",
+  "unsupported certificate",
+  "certificate revoked",
+  "certificate expired",
+  "certificate unknown",
+  "unknown ca",
+  "access denied",
+  "decrypt error",
+]);
+
+function defaultPort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+}
+
+function presentedDer(socket: tls.TLSSocket): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const seen = new Set<object>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert && cert.raw && !seen.has(cert)) {
+    seen.add(cert);
+    out.push(new Uint8Array(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+function fail(stage: FailureStage, phase: ProbePhase, code: string, message: string, extra: Partial<CollectorFailure> = {}): CollectorFailure {
+  return { ok: false, stage, phase, code, message, alert: alertFromCode(code), ...extra };
+}
+
+interface EarlyEvents {
+  error?: NodeJS.ErrnoException;
+  ended?: boolean;
+}
+
+const earlyEvents = new WeakMap<tls.TLSSocket, EarlyEvents>();
+
+/** An error or close that happened between the handshake and the request, if any. */
+function earlyOutcome(socket: tls.TLSSocket): RequestOutcome | undefined {
+  const early = earlyEvents.get(socket);
+  if (early?.error) return { ok: false, code: early.error.code ?? "ERROR", message: early.error.message };
+  if (early?.ended || socket.destroyed) return { ok: false, code: "EOF", message: "the collector closed the connection without answering" };
+  return undefined;
+}
+
+function handshake(stream: Duplex, servername: string, input: CollectorProbeInput, bag: SocketBag, alpn?: string[]): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    let socket: tls.TLSSocket;
+    try {
+      socket = bag.add(
+        tls.connect({
+          socket: stream as net.Socket,
+          servername: net.isIP(servername) ? undefined : servername,
+          ALPNProtocols: alpn?.length === 0 ? undefined : (alpn ?? (input.protocol === "grpc" ? ["h2"] : ["http/1.1"])),
+          // Empty store + OpenSSL's verdict ignored: verifyServerChain decides below, before any
+          // application byte is written (the established pattern of establish.ts).
+          ca: [],
+          rejectUnauthorized: false,
+          ...(input.identity ? { cert: input.identity.certPem, key: input.identity.keyPem } : {}),
+        }),
+      );
+    } catch (err) {
+      // createSecureContext refuses an identity node:tls cannot load (e.g. key/cert mismatch).
+      reject(err);
+      return;
+    }
+    socket.once("secureConnect", () => {
+      socket.removeAllListeners("error");
+      socket.removeAllListeners("close");
+      // Under TLS 1.3 a collector's verdict on our certificate (an alert) may arrive while the
+      // chain is still being verified: remember it for the request phase instead of losing it.
+      // The listener also keeps late errors from ever becoming uncaught exceptions.
+      const early: EarlyEvents = {};
+      earlyEvents.set(socket, early);
+      socket.on("error", (err: NodeJS.ErrnoException) => {
+        early.error ??= err;
+      });
+      socket.once("end", () => {
+        early.ended = true;
+      });
+      socket.once("close", () => {
+        early.ended = true;
+      });
+      resolve(socket);
+    });
+    socket.once("error", reject);
+    socket.once("close", () => reject(Object.assign(new Error("connection closed during the TLS handshake"), { code: "ECONNRESET" })));
+  });
+}
+
+/** TLS to an https:// proxy: no client identity, held to the same anchors as the collector. */
+function proxyVerifier(input: CollectorProbeInput, bag: SocketBag): SecureProxy {
+  return async (stream, servername) => {
+    const socket = await handshake(stream, servername, { ...input, identity: undefined, protocol: "http" }, bag, []);
+    const verify = await verifyServerChain({ presented: presentedDer(socket), anchors: input.anchors, serverName: servername, now: input.now });
+    if (!verify.ok) {
+      socket.destroy();
+      throw Object.assign(new Error(`the proxy's certificate is not trusted: ${verify.error?.detail ?? verify.opensslStyle}`), {
+        code: verify.error?.code ?? "UnknownIssuer",
+      });
+    }
+    return socket;
+  };
+}
+
+async function connectVerified(
+  input: CollectorProbeInput,
+  bag: SocketBag,
+): Promise<{ ok: true; socket: tls.TLSSocket; chain: PresentedChain; verify: VerifyResult } | CollectorFailure> {
+  const host = input.url.hostname.replace(/^\[|\]$/g, "");
+  const opened = await openStream({ host, port: defaultPort(input.url) }, input.route.proxy, bag, proxyVerifier(input, bag));
+  if (!opened.ok) {
+    const stage: FailureStage = opened.stage === "tcp" && DNS_CODES.has(opened.code) ? "dns" : opened.stage;
+    return fail(stage, "connect", opened.code, opened.message, { refusal: "refusal" in opened ? opened.refusal : undefined });
+  }
+  let socket: tls.TLSSocket;
+  try {
+    socket = await handshake(opened.socket, host, input, bag);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return fail("tls", "connect", e.code ?? "TLS_ERROR", e.message);
+  }
+  const der = presentedDer(socket);
+  const chain: PresentedChain = { der, summaries: await Promise.all(der.map((d) => summarise(d))) };
+  const verify = await verifyServerChain({ presented: der, anchors: input.anchors, serverName: host, now: input.now });
+  if (!verify.ok) {
+    socket.destroy();
+    return fail("verify", "verify", verify.error?.code ?? "UnknownIssuer", verify.error?.detail ?? verify.opensslStyle, { chain, verify });
+  }
+  return { ok: true, socket, chain, verify };
+}
+
+type RequestOutcome = { ok: true; status: number; grpcStatus?: string } | { ok: false; code: string; message: string };
+
+/** One empty OTLP/HTTP export over the verified socket; reads only the status line. */
+function http1Export(socket: tls.TLSSocket, input: CollectorProbeInput): Promise<RequestOutcome> {
+  return new Promise((resolve) => {
+    const early = earlyOutcome(socket);
+    if (early) return resolve(early);
+    let buffer = Buffer.alloc(0);
+    const done = (outcome: RequestOutcome) => {
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("end", onEnd);
+      socket.off("close", onEnd);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const lineEnd = buffer.indexOf("\r\n");
+      if (lineEnd < 0) {
+        if (buffer.length > 8192) done({ ok: false, code: "NOT_HTTP", message: "no HTTP status line in the first 8 KiB" });
+        return;
+      }
+      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(buffer.subarray(0, lineEnd).toString("latin1"));
+      done(m ? { ok: true, status: Number(m[1]) } : { ok: false, code: "NOT_HTTP", message: `not an HTTP response: ${JSON.stringify(buffer.subarray(0, Math.min(lineEnd, 40)).toString("latin1"))}` });
+    };
+    const onError = (err: NodeJS.ErrnoException) => done({ ok: false, code: err.code ?? "ERROR", message: err.message });
+    const onEnd = () => done({ ok: false, code: "EOF", message: "the collector closed the connection without answering" });
+    socket.on("data", onData);
+    socket.once("error", onError);
+    socket.once("end", onEnd);
+    socket.once("close", onEnd);
+    const host = input.url.host;
+    socket.write(
+      `POST ${input.path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${input.userAgent}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+  });
+}
+
+/** An empty gRPC export (a zero-length message) over HTTP/2 on the verified socket. */
+function grpcExport(socket: tls.TLSSocket, input: CollectorProbeInput, bag: SocketBag): Promise<RequestOutcome> {
+  return new Promise((resolve) => {
+    const early = earlyOutcome(socket);
+    if (early) return resolve(early);
+    let settled = false;
+    let session: http2.ClientHttp2Session | undefined;
+    const done = (outcome: RequestOutcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    // Errors may surface on the TLS socket (an alert), the session, or the stream.
+    const onError = (err: NodeJS.ErrnoException) => done({ ok: false, code: err.code ?? "ERROR", message: err.message });
+    socket.once("error", onError);
+    try {
+      session = bag.add(http2.connect(`https://${input.url.host}`, { createConnection: () => socket }));
+    } catch (err) {
+      onError(err as NodeJS.ErrnoException);
+      return;
+    }
+    session.on("error", onError);
+    session.once("close", () => done({ ok: false, code: "EOF", message: "the collector closed the HTTP/2 session without answering" }));
+    const stream = session.request({
+      ":method": "POST",
+      ":path": input.path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "user-agent": input.userAgent,
+    });
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      // A stream error caused by the socket is reported better by the socket's own error.
+      setImmediate(() => onError(err));
+    });
+    stream.once("response", (headers) => {
+      const status = Number(headers[":status"] ?? 0);
+      const grpc = headers["grpc-status"];
+      done({ ok: true, status, grpcStatus: grpc === undefined ? undefined : String(grpc) });
+    });
+    // A gRPC frame: not compressed, length 0 (an empty Export request).
+    stream.end(Buffer.alloc(5));
+  });
+}
+
+/** Races `work` (which must not reject) against timeoutMs and the run's signal. */
+function bounded<T>(work: Promise<T>, ms: number, signal: AbortSignal, onTimeout: () => T): Promise<T> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (value: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", abort);
+      resolve(value);
+    };
+    const abort = () => finish(onTimeout());
+    const timer = setTimeout(abort, ms);
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    void work.then(finish);
+  });
+}
+
+/**
+ * Connect, verify and send one empty export. The connection phase and the request phase are each
+ * bounded by timeoutMs and the run's signal; every socket is destroyed before this returns.
+ */
+export async function probeCollector(input: CollectorProbeInput): Promise<CollectorProbe> {
+  const bag = new SocketBag();
+  const route = input.route;
+  const timeout = (phase: ProbePhase) => () =>
+    fail("timeout", phase, "ETIMEDOUT", phase === "request" ? `no answer to the test export within ${input.timeoutMs} ms` : `no answer within ${input.timeoutMs} ms`);
+  try {
+    const attempt = connectVerified(input, bag).catch((err: NodeJS.ErrnoException) => fail("tcp", "connect", err.code ?? "ERROR", err.message));
+    const connected = await bounded(attempt, input.timeoutMs, input.signal, timeout("connect"));
+    if (!connected.ok) {
+      // After a timeout the attempt may still open sockets: tear those down once it settles.
+      if (connected.stage === "timeout") void attempt.then(() => bag.destroyAll());
+      return { ok: false, route, failure: connected };
+    }
+    const { socket, chain, verify } = connected;
+    const work = input.protocol === "grpc" ? grpcExport(socket, input, bag) : http1Export(socket, input);
+    const answered = await bounded<RequestOutcome | CollectorFailure>(work, input.timeoutMs, input.signal, timeout("request"));
+    if ("phase" in answered) return { ok: false, route, failure: { ...answered, chain, verify } };
+    if (!answered.ok) {
+      return { ok: false, route, failure: fail("tls", "request", answered.code, answered.message, { chain, verify }) };
+    }
+    return {
+      ok: true,
+      route,
+      chain,
+      verify,
+      tlsVersion: socket.getProtocol(),
+      alpn: socket.alpnProtocol,
+      status: answered.status,
+      grpcStatus: answered.grpcStatus,
+    };
+  } finally {
+    bag.destroyAll();
+  }
+}
