@@ -35,6 +35,11 @@ export interface EstablishSuccess {
   verify: VerifyResult;
   protocol: string | null;
   alpn: string | false | null;
+  /**
+   * An error or close that arrived after the handshake, while the chain was being verified (under
+   * TLS 1.3 a server's verdict on a client certificate arrives just then, as an alert).
+   */
+  early(): { code: string; message: string } | undefined;
 }
 
 export type EstablishResult = EstablishSuccess | EstablishFailure;
@@ -47,6 +52,8 @@ export interface EstablishInput {
   signal: AbortSignal;
   now: Date;
   alpn?: string[];
+  /** A client certificate to offer (OTLP mTLS). Public; the key never leaves the process. */
+  identity?: { certPem: string; keyPem: string };
 }
 
 const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
@@ -69,8 +76,20 @@ function presentedDer(socket: tls.TLSSocket): Uint8Array[] {
   return out;
 }
 
-function handshake(stream: Duplex, servername: string, alpn: string[], bag: SocketBag): Promise<tls.TLSSocket> {
+interface Handshaken {
+  socket: tls.TLSSocket;
+  early: EstablishSuccess["early"];
+}
+
+function handshake(
+  stream: Duplex,
+  servername: string,
+  alpn: string[],
+  bag: SocketBag,
+  identity?: EstablishInput["identity"],
+): Promise<Handshaken> {
   return new Promise((resolve, reject) => {
+    // Throws synchronously when node:tls cannot load the client identity (key/cert mismatch).
     const socket = bag.add(
       tls.connect({
         socket: stream as net.Socket,
@@ -78,14 +97,26 @@ function handshake(stream: Duplex, servername: string, alpn: string[], bag: Sock
         ALPNProtocols: alpn.length > 0 ? alpn : undefined,
         // An empty CA list gives OpenSSL an empty store: the peer chain comes back exactly as sent
         // (nothing filled in from Node's bundle). OpenSSL's verdict is deliberately not used —
-        // verifyServerChain below decides, with Codex's (webpki) rules, before any byte is sent.
+        // verifyServerChain decides, with Codex's (webpki) rules, before any byte is sent.
         ca: [],
         rejectUnauthorized: false,
+        ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
       }),
     );
     socket.once("secureConnect", () => {
       socket.removeAllListeners("error");
-      resolve(socket);
+      socket.removeAllListeners("close");
+      // From here until the caller takes over, record (never throw) what the peer does.
+      let early: { code: string; message: string } | undefined;
+      socket.on("error", (err: NodeJS.ErrnoException) => {
+        early ??= { code: err.code ?? "ERROR", message: err.message };
+      });
+      const closed = () => {
+        early ??= { code: "EOF", message: "the server closed the connection right after the handshake" };
+      };
+      socket.once("end", closed);
+      socket.once("close", closed);
+      resolve({ socket, early: () => early ?? (socket.destroyed ? { code: "EOF", message: "the connection is closed" } : undefined) });
     });
     socket.once("error", reject);
     socket.once("close", () => reject(Object.assign(new Error("connection closed during the TLS handshake"), { code: "ECONNRESET" })));
@@ -95,9 +126,8 @@ function handshake(stream: Duplex, servername: string, alpn: string[], bag: Sock
 /** TLS to an https:// proxy, held to the same trust as the target (Codex uses one rustls config). */
 function proxyVerifier(input: EstablishInput, bag: SocketBag): SecureProxy {
   return async (stream, servername) => {
-    const socket = await handshake(stream, servername, [], bag);
-    const der = presentedDer(socket);
-    const verify = await verifyServerChain({ presented: der, anchors: input.anchors, serverName: servername, now: input.now });
+    const { socket } = await handshake(stream, servername, [], bag);
+    const verify = await verifyServerChain({ presented: presentedDer(socket), anchors: input.anchors, serverName: servername, now: input.now });
     if (!verify.ok) {
       socket.destroy();
       throw Object.assign(new Error(`the proxy's certificate is not trusted: ${verify.error?.detail ?? verify.opensslStyle}`), {
@@ -116,13 +146,14 @@ async function attempt(input: EstablishInput, bag: SocketBag): Promise<Establish
     const stage: FailureStage = opened.stage === "tcp" && DNS_CODES.has(opened.code) ? "dns" : opened.stage;
     return { ok: false, stage, code: opened.code, message: opened.message, refusal: "refusal" in opened ? opened.refusal : undefined };
   }
-  let socket: tls.TLSSocket;
+  let handshaken: Handshaken;
   try {
-    socket = await handshake(opened.socket, host, input.alpn ?? ["http/1.1"], bag);
+    handshaken = await handshake(opened.socket, host, input.alpn ?? ["http/1.1"], bag, input.identity);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, stage: "tls", code: e.code ?? "TLS_ERROR", message: e.message };
   }
+  const { socket, early } = handshaken;
   const der = presentedDer(socket);
   const chain: PresentedChain = { der, summaries: await Promise.all(der.map((d) => summarise(d))) };
   const verify = await verifyServerChain({ presented: der, anchors: input.anchors, serverName: host, now: input.now });
@@ -137,7 +168,7 @@ async function attempt(input: EstablishInput, bag: SocketBag): Promise<Establish
       verify,
     };
   }
-  return { ok: true, socket, chain, verify, protocol: socket.getProtocol(), alpn: socket.alpnProtocol };
+  return { ok: true, socket, chain, verify, protocol: socket.getProtocol(), alpn: socket.alpnProtocol, early };
 }
 
 /** Bounded by timeoutMs and the run's signal; a silent peer ends as stage "timeout", never a hang. */

@@ -6,19 +6,16 @@
 // certificate under TLS 1.3 only says so (with an alert) after the client's handshake finished,
 // i.e. on the first read.
 //
-// Like establish.ts, the handshake itself runs with an empty CA list and OpenSSL's verdict ignored;
-// no application byte is written before verifyServerChain accepted the chain. (The client
-// certificate is part of the handshake, so it is sent before that verification, exactly as any
-// TLS client sends it; it is public, and the private key never leaves the process.)
+// The connection is establish()'s (route, handshake with the client identity, verification before
+// any application byte). (The client certificate is part of the handshake, so it is sent before
+// that verification, exactly as any TLS client sends it; it is public, and the private key never
+// leaves the process.)
 import * as http2 from "node:http2";
-import * as net from "node:net";
-import * as tls from "node:tls";
-import type { Duplex } from "node:stream";
-import { openStream, SocketBag, type SecureProxy } from "./connect.js";
-import type { EstablishFailure, FailureStage, PresentedChain } from "./establish.js";
+import type * as tls from "node:tls";
+import { SocketBag } from "./connect.js";
+import { establish, type EstablishFailure, type EstablishSuccess, type FailureStage, type PresentedChain } from "./establish.js";
 import type { ProxyDecision } from "./proxy.js";
-import { verifyServerChain, type TrustAnchor, type VerifyResult } from "./verify.js";
-import { summarise } from "../ca/certinfo.js";
+import type { TrustAnchor, VerifyResult } from "./verify.js";
 
 export interface MtlsIdentity {
   /** Client chain, leaf first, PEM. */
@@ -66,8 +63,6 @@ export type CollectorProbe =
     }
   | { ok: false; route: ProxyDecision; failure: CollectorFailure };
 
-const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
-
 /** "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" → "certificate required" (decided by code, not text). */
 export function alertFromCode(code: string | undefined): string | undefined {
   const m = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(code ?? "");
@@ -87,135 +82,17 @@ export const CLIENT_CERT_ALERTS: ReadonlySet<string> = new Set([
   "decrypt error",
 ]);
 
-function defaultPort(url: URL): number {
-  return url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-}
-
-function presentedDer(socket: tls.TLSSocket): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const seen = new Set<object>();
-  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  while (cert && cert.raw && !seen.has(cert)) {
-    seen.add(cert);
-    out.push(new Uint8Array(cert.raw));
-    cert = cert.issuerCertificate;
-  }
-  return out;
-}
-
 function fail(stage: FailureStage, phase: ProbePhase, code: string, message: string, extra: Partial<CollectorFailure> = {}): CollectorFailure {
   return { ok: false, stage, phase, code, message, alert: alertFromCode(code), ...extra };
-}
-
-interface EarlyEvents {
-  error?: NodeJS.ErrnoException;
-  ended?: boolean;
-}
-
-const earlyEvents = new WeakMap<tls.TLSSocket, EarlyEvents>();
-
-/** An error or close that happened between the handshake and the request, if any. */
-function earlyOutcome(socket: tls.TLSSocket): RequestOutcome | undefined {
-  const early = earlyEvents.get(socket);
-  if (early?.error) return { ok: false, code: early.error.code ?? "ERROR", message: early.error.message };
-  if (early?.ended || socket.destroyed) return { ok: false, code: "EOF", message: "the collector closed the connection without answering" };
-  return undefined;
-}
-
-function handshake(stream: Duplex, servername: string, input: CollectorProbeInput, bag: SocketBag, alpn?: string[]): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    let socket: tls.TLSSocket;
-    try {
-      socket = bag.add(
-        tls.connect({
-          socket: stream as net.Socket,
-          servername: net.isIP(servername) ? undefined : servername,
-          ALPNProtocols: alpn?.length === 0 ? undefined : (alpn ?? (input.protocol === "grpc" ? ["h2"] : ["http/1.1"])),
-          // Empty store + OpenSSL's verdict ignored: verifyServerChain decides below, before any
-          // application byte is written (the established pattern of establish.ts).
-          ca: [],
-          rejectUnauthorized: false,
-          ...(input.identity ? { cert: input.identity.certPem, key: input.identity.keyPem } : {}),
-        }),
-      );
-    } catch (err) {
-      // createSecureContext refuses an identity node:tls cannot load (e.g. key/cert mismatch).
-      reject(err);
-      return;
-    }
-    socket.once("secureConnect", () => {
-      socket.removeAllListeners("error");
-      socket.removeAllListeners("close");
-      // Under TLS 1.3 a collector's verdict on our certificate (an alert) may arrive while the
-      // chain is still being verified: remember it for the request phase instead of losing it.
-      // The listener also keeps late errors from ever becoming uncaught exceptions.
-      const early: EarlyEvents = {};
-      earlyEvents.set(socket, early);
-      socket.on("error", (err: NodeJS.ErrnoException) => {
-        early.error ??= err;
-      });
-      socket.once("end", () => {
-        early.ended = true;
-      });
-      socket.once("close", () => {
-        early.ended = true;
-      });
-      resolve(socket);
-    });
-    socket.once("error", reject);
-    socket.once("close", () => reject(Object.assign(new Error("connection closed during the TLS handshake"), { code: "ECONNRESET" })));
-  });
-}
-
-/** TLS to an https:// proxy: no client identity, held to the same anchors as the collector. */
-function proxyVerifier(input: CollectorProbeInput, bag: SocketBag): SecureProxy {
-  return async (stream, servername) => {
-    const socket = await handshake(stream, servername, { ...input, identity: undefined, protocol: "http" }, bag, []);
-    const verify = await verifyServerChain({ presented: presentedDer(socket), anchors: input.anchors, serverName: servername, now: input.now });
-    if (!verify.ok) {
-      socket.destroy();
-      throw Object.assign(new Error(`the proxy's certificate is not trusted: ${verify.error?.detail ?? verify.opensslStyle}`), {
-        code: verify.error?.code ?? "UnknownIssuer",
-      });
-    }
-    return socket;
-  };
-}
-
-async function connectVerified(
-  input: CollectorProbeInput,
-  bag: SocketBag,
-): Promise<{ ok: true; socket: tls.TLSSocket; chain: PresentedChain; verify: VerifyResult } | CollectorFailure> {
-  const host = input.url.hostname.replace(/^\[|\]$/g, "");
-  const opened = await openStream({ host, port: defaultPort(input.url) }, input.route.proxy, bag, proxyVerifier(input, bag));
-  if (!opened.ok) {
-    const stage: FailureStage = opened.stage === "tcp" && DNS_CODES.has(opened.code) ? "dns" : opened.stage;
-    return fail(stage, "connect", opened.code, opened.message, { refusal: "refusal" in opened ? opened.refusal : undefined });
-  }
-  let socket: tls.TLSSocket;
-  try {
-    socket = await handshake(opened.socket, host, input, bag);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return fail("tls", "connect", e.code ?? "TLS_ERROR", e.message);
-  }
-  const der = presentedDer(socket);
-  const chain: PresentedChain = { der, summaries: await Promise.all(der.map((d) => summarise(d))) };
-  const verify = await verifyServerChain({ presented: der, anchors: input.anchors, serverName: host, now: input.now });
-  if (!verify.ok) {
-    socket.destroy();
-    return fail("verify", "verify", verify.error?.code ?? "UnknownIssuer", verify.error?.detail ?? verify.opensslStyle, { chain, verify });
-  }
-  return { ok: true, socket, chain, verify };
 }
 
 type RequestOutcome = { ok: true; status: number; grpcStatus?: string } | { ok: false; code: string; message: string };
 
 /** One empty OTLP/HTTP export over the verified socket; reads only the status line. */
-function http1Export(socket: tls.TLSSocket, input: CollectorProbeInput): Promise<RequestOutcome> {
+function http1Export(socket: tls.TLSSocket, input: CollectorProbeInput, early: EstablishSuccess["early"]): Promise<RequestOutcome> {
   return new Promise((resolve) => {
-    const early = earlyOutcome(socket);
-    if (early) return resolve(early);
+    const before = early();
+    if (before) return resolve({ ok: false, ...before });
     let buffer = Buffer.alloc(0);
     const done = (outcome: RequestOutcome) => {
       socket.off("data", onData);
@@ -248,10 +125,10 @@ function http1Export(socket: tls.TLSSocket, input: CollectorProbeInput): Promise
 }
 
 /** An empty gRPC export (a zero-length message) over HTTP/2 on the verified socket. */
-function grpcExport(socket: tls.TLSSocket, input: CollectorProbeInput, bag: SocketBag): Promise<RequestOutcome> {
+function grpcExport(socket: tls.TLSSocket, input: CollectorProbeInput, bag: SocketBag, early: EstablishSuccess["early"]): Promise<RequestOutcome> {
   return new Promise((resolve) => {
-    const early = earlyOutcome(socket);
-    if (early) return resolve(early);
+    const before = early();
+    if (before) return resolve({ ok: false, ...before });
     let settled = false;
     let session: http2.ClientHttp2Session | undefined;
     const done = (outcome: RequestOutcome) => {
@@ -320,15 +197,23 @@ export async function probeCollector(input: CollectorProbeInput): Promise<Collec
   const timeout = (phase: ProbePhase) => () =>
     fail("timeout", phase, "ETIMEDOUT", phase === "request" ? `no answer to the test export within ${input.timeoutMs} ms` : `no answer within ${input.timeoutMs} ms`);
   try {
-    const attempt = connectVerified(input, bag).catch((err: NodeJS.ErrnoException) => fail("tcp", "connect", err.code ?? "ERROR", err.message));
-    const connected = await bounded(attempt, input.timeoutMs, input.signal, timeout("connect"));
+    const connected = await establish({
+      url: input.url,
+      route,
+      anchors: input.anchors,
+      timeoutMs: input.timeoutMs,
+      signal: input.signal,
+      now: input.now,
+      alpn: input.protocol === "grpc" ? ["h2"] : ["http/1.1"],
+      identity: input.identity,
+    });
     if (!connected.ok) {
-      // After a timeout the attempt may still open sockets: tear those down once it settles.
-      if (connected.stage === "timeout") void attempt.then(() => bag.destroyAll());
-      return { ok: false, route, failure: connected };
+      const phase: ProbePhase = connected.stage === "verify" ? "verify" : "connect";
+      return { ok: false, route, failure: { ...connected, phase, alert: alertFromCode(connected.code) } };
     }
-    const { socket, chain, verify } = connected;
-    const work = input.protocol === "grpc" ? grpcExport(socket, input, bag) : http1Export(socket, input);
+    const { socket, chain, verify, early } = connected;
+    bag.add(socket);
+    const work = input.protocol === "grpc" ? grpcExport(socket, input, bag, early) : http1Export(socket, input, early);
     const answered = await bounded<RequestOutcome | CollectorFailure>(work, input.timeoutMs, input.signal, timeout("request"));
     if ("phase" in answered) return { ok: false, route, failure: { ...answered, chain, verify } };
     if (!answered.ok) {
