@@ -79,8 +79,10 @@ interface Expect {
 
 interface Row {
   name: string;
-  setup: (dir: string) => Promise<{ env: Record<string, string>; targets?: string[]; timeoutMs?: number }>;
+  setup: (dir: string) => Promise<{ env: Record<string, string>; targets?: string[]; timeoutMs?: number; searchPaths?: string[]; systemWithCorp?: boolean }>;
   expect: Expect;
+  /** The pasteable fix must contain these strings ({dir} is the row's temp dir). */
+  hintContains?: string[];
 }
 
 const direct = () => [`https://127.0.0.1:${origin.port}/v1/models`, `wss://127.0.0.1:${origin.port}/v1/responses`];
@@ -132,6 +134,29 @@ const rows: Row[] = [
       status: { proxy: "pass", https: "pass", websocket: "pass" },
       codes: { proxy: ["TLS_VERIFIED", "TLS_INTERCEPTED"], https: ["ORIGIN_ANSWERED", "TLS_INTERCEPTED"], websocket: ["WS_UPGRADED"] },
     },
+  },
+  {
+    name: "missing root found in another tool's CA variable: the fix points Codex at that file",
+    setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), NODE_EXTRA_CA_CERTS: writePem(dir, "node-extra.pem", [zscaler.root]) } }),
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    hintContains: ["export CODEX_CA_CERTIFICATE={dir}/node-extra.pem"],
+  },
+  {
+    name: "missing root found in a vendor install directory",
+    setup: async (dir) => {
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(`${dir}/ca-certificates`);
+      writePem(`${dir}/ca-certificates`, "zscaler-root.crt", [zscaler.root]);
+      return { env: { HTTPS_PROXY: await intercept(zscaler) }, searchPaths: [`${dir}/ca-certificates`] };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    hintContains: ["export CODEX_CA_CERTIFICATE={dir}/ca-certificates/zscaler-root.crt"],
+  },
+  {
+    name: "root in the system store, but SSL_CERT_FILE replaces it: the fix is to unset it",
+    setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), SSL_CERT_FILE: writePem(dir, "public-only.pem", [publicRoot]) }, systemWithCorp: true }),
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    hintContains: ["unset SSL_CERT_FILE SSL_CERT_DIR"],
   },
   {
     name: "root only in SSL_CERT_FILE",
@@ -358,14 +383,20 @@ describe("network checks against the lab", () => {
   for (const row of rows) {
     it(row.name, async () => {
       const dir = tempDir();
-      const { env, targets, timeoutMs } = await row.setup(dir);
+      const { env, targets, timeoutMs, searchPaths, systemWithCorp } = await row.setup(dir);
       const run: NetworkRun = await runNetwork({
         checks: CHECKS,
         env,
         targets: targets ?? FAKE_TARGETS,
-        systemRoots: [publicRoot],
+        // systemWithCorp: the corporate root is in the machine's store (installed by IT).
+        systemRoots: systemWithCorp ? [publicRoot, zscaler.root] : [publicRoot],
         timeoutMs,
+        searchPaths,
       });
+      for (const wanted of row.hintContains ?? []) {
+        const hints = run.results.proxy.findings.map((f) => f.hint ?? "").join("\n");
+        expect(hints).toContain(wanted.replaceAll("{dir}", dir));
+      }
       for (const codes of Object.values(run.codes)) for (const c of codes) produced.add(c);
       for (const [id, status] of Object.entries(row.expect.status)) {
         expect({ id, status: run.results[id].status, codes: run.codes[id] }).toMatchObject({ id, status });
