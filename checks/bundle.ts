@@ -123,9 +123,9 @@ const codes = {
     message: "Certificate #{index} in {path} is not a valid X.509 certificate: Codex refuses the file.",
     hint: "Remove or re-export certificate #{index} (openssl x509 -in cert -out cert.pem).",
   },
-  CA_CERT_TRAILING_DATA: {
+  CA_CERT_RUSTLS_REFUSED: {
     level: "error",
-    message: "Certificate #{index} in {path} has extra bytes after the certificate: OpenSSL ignores them, but Codex's rustls client refuses the bundle.",
+    message: "Certificate #{index} in {path} parses for OpenSSL but not as a rustls trust anchor (extra bytes after it, or an unsupported critical extension): Codex refuses the bundle.",
     hint: "Re-encode it cleanly: openssl x509 -in {path} -out {pemPath} (repeat per certificate for a bundle).",
   },
   CA_CODEX_REFUSES: {
@@ -273,7 +273,7 @@ function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Em
   } else if (error?.stage === "register") {
     out.push(emit("CA_CERT_UNPARSEABLE", { ...v, index: error.certificateIndex }));
   } else if (error?.stage === "build") {
-    out.push(emit("CA_CERT_TRAILING_DATA", { ...v, index: error.certificateIndex }));
+    out.push(emit("CA_CERT_RUSTLS_REFUSED", { ...v, index: error.certificateIndex }));
   } else if (noCerts && !explained && !out.some((f) => f.level === "error")) {
     out.push(emit("CA_NO_CERTIFICATES", v));
   }

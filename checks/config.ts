@@ -5,6 +5,7 @@
 import { defineCheck, type Finding } from "../src/check.js";
 import { selectedProfile } from "../src/codex/config.js";
 import { lintConfig, lintDotenv, type ConfigIssue } from "../src/codex/config-lint.js";
+import { resolveProxy } from "../src/net/proxy.js";
 
 const codes = {
   CONFIG_MISSING: {
@@ -134,7 +135,14 @@ export const configCheck = defineCheck({
 
     const issues = lintConfig(config, ctx.env);
     issues.forEach(emit);
+    const usedProxyVars = new Set(
+      ctx.targets.flatMap((t) => {
+        const via = URL.canParse(t.url) ? resolveProxy(t.url, ctx.env).via : null;
+        return via ? [via] : [];
+      }),
+    );
     const dotenvIssues = await lintDotenv(ctx.dotenv, {
+      usedProxyVars,
       offline: ctx.options.offline,
       timeoutMs: Math.min(ctx.options.timeoutMs, 1500),
       signal,

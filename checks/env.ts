@@ -7,7 +7,7 @@ import { OTHER_TOOL_CA_VARS, PROXY_VARS, varState } from "../src/env.js";
 import { readCaFile } from "../src/ca/file.js";
 import { parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
-import { redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
 import type { Table } from "../src/report/human.js";
 
 const codes = {
@@ -159,6 +159,11 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   return out;
 }
 
+/** A shell value fit to print: proxy URLs (with or without a scheme) lose their password. */
+function shellValue(name: string, value: string): string {
+  return /proxy$/i.test(name) && !/^no_proxy$/i.test(name) ? parseProxyUrl(value).display : redactUrl(value);
+}
+
 function dotenvFindings(ctx: CheckContext, emit: Emit): Finding[] {
   const out: Finding[] = [];
   const d = ctx.dotenv;
@@ -169,7 +174,7 @@ function dotenvFindings(ctx: CheckContext, emit: Emit): Finding[] {
       out.push(emit("DOTENV_CODEX_KEY_IGNORED", { path: d.path, var: entry.key, line: entry.line }));
     } else if (relevant.has(entry.key)) {
       const shell = ctx.shellEnv[entry.key];
-      out.push(emit("DOTENV_SETS_VAR", { var: entry.key, path: d.path, line: entry.line, shell: shell === undefined ? "" : ` (shell had ${redactUrl(shell)})` }));
+      out.push(emit("DOTENV_SETS_VAR", { var: entry.key, path: d.path, line: entry.line, shell: shell === undefined ? "" : ` (shell had ${shellValue(entry.key, shell)})` }));
     }
   }
   return out;

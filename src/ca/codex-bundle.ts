@@ -3,6 +3,7 @@
 // pki-types section iterator, first-DER-item cut, and the "no certificates" rule.
 import { X509Certificate } from "node:crypto";
 import { parsePem, type PemBlock, type PemError } from "./pem.js";
+import { anchorFromCertificateDer } from "../net/verify.js";
 
 export const CA_CERT_HINT =
   "If you set CODEX_CA_CERTIFICATE or SSL_CERT_FILE, ensure it points to a PEM file containing one or more CERTIFICATE blocks, or unset it to use system roots.";
@@ -86,9 +87,10 @@ export function parseCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
       result.error = { stage: "register", detail: "builder error", certificateIndex: i + 1 };
       return result;
     }
-    // OpenSSL ignores bytes after the certificate; rustls (which Codex forces once a custom CA is
-    // set) does not, and the client build fails.
-    if (derItemLength(der) !== der.length) {
+    // OpenSSL ignores bytes after the certificate and unknown critical extensions; rustls (which
+    // Codex forces once a custom CA is set) turns each certificate into a webpki trust anchor and
+    // refuses both, so the client build fails.
+    if (derItemLength(der) !== der.length || anchorFromCertificateDer(der) === undefined) {
       result.error = { stage: "build", detail: "builder error", certificateIndex: i + 1 };
       return result;
     }

@@ -509,6 +509,11 @@ export interface DotenvLintOptions {
   /** Per-connect bound (kept short: a proxy either answers SYN at once or is not there). */
   timeoutMs: number;
   signal: AbortSignal;
+  /**
+   * The proxy variables Codex actually uses for its endpoints (resolveProxy). A dead HTTP_PROXY,
+   * or an https_proxy hidden by HTTPS_PROXY, breaks nothing in Codex and is not probed.
+   */
+  usedProxyVars: ReadonlySet<string>;
 }
 
 /** Stale proxy and CA entries in $CODEX_HOME/.env (the entries Codex applies: the last per key). */
@@ -523,6 +528,7 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
   let uncheckedReported = false;
   for (const entry of last.values()) {
     if (/^(https?|all)_proxy$/i.test(entry.key) && entry.value.trim() !== "") {
+      if (!options.usedProxyVars.has(entry.key)) continue;
       const proxy = parseProxyUrl(entry.value.trim());
       if (!proxy.supported || !proxy.host) continue; // the env check explains malformed / SOCKS values
       if (options.offline) {

@@ -41,11 +41,13 @@ export function parseProxyUrl(raw: string): ProxyUrl {
   // reqwest assumes http:// when the value has no scheme.
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
   const display = redactUrl(withScheme);
+  // http::Uri refuses whitespace anywhere; WHATWG URL would quietly trim it.
+  if (/\s/.test(raw)) return { display, scheme: "", host: "", port: 0, supported: false, problem: "malformed" };
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    return { display: redactUrl(raw), scheme: "", host: "", port: 0, supported: false, problem: "malformed" };
+    return { display, scheme: "", host: "", port: 0, supported: false, problem: "malformed" };
   }
   const scheme = url.protocol.replace(/:$/, "").toLowerCase();
   const defaultPort = scheme === "https" ? 443 : scheme.startsWith("socks") ? 1080 : 80;
@@ -64,27 +66,36 @@ export function parseProxyUrl(raw: string): ProxyUrl {
   return parsed;
 }
 
-function firstSet(env: Env, names: string[]): [string, string] | undefined {
+/** reqwest/hyper-util `get_first_env`: the first variable that is SET, even to "" (then: no proxy). */
+function firstDefined(env: Env, names: string[]): [string, string] | undefined {
   for (const name of names) {
     const value = env[name];
-    if (value !== undefined && value.trim() !== "") return [name, value.trim()];
+    if (value !== undefined) return [name, value];
   }
   return undefined;
 }
 
-/** reqwest NO_PROXY: `*`, exact hosts, domain suffixes (with or without a leading dot), IPs, CIDRs. */
+/**
+ * hyper-util's NoProxy: `*` alone matches everything; IPs and CIDRs match addresses; a domain
+ * matches itself and its subdomains (a leading "." is allowed). Nothing else: "*.x.com" and
+ * "host:443" match nothing, exactly as in reqwest.
+ */
 export function noProxyMatch(host: string, noProxy: string): string | undefined {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
   for (const rawEntry of noProxy.split(",")) {
     const entry = rawEntry.trim().toLowerCase();
     if (!entry) continue;
     if (entry === "*") return entry;
-    if (entry.includes("/") && isIP(h)) {
-      if (cidrContains(entry, h)) return entry;
+    if (isIP(entry.split("/")[0]) && entry.includes("/")) {
+      if (isIP(h) && cidrContains(entry, h)) return rawEntry.trim();
       continue;
     }
-    const bare = entry.replace(/^\*?\./, "").replace(/:\d+$/, "");
-    if (h === bare || h.endsWith(`.${bare}`)) return rawEntry.trim();
+    if (isIP(entry)) {
+      if (entry === h) return rawEntry.trim();
+      continue;
+    }
+    if (entry === h || entry === `.${h}`) return rawEntry.trim();
+    if (h.endsWith(entry) && (entry.startsWith(".") || h[h.length - entry.length - 1] === ".")) return rawEntry.trim();
   }
   return undefined;
 }
@@ -105,14 +116,18 @@ export function resolveProxy(target: string, env: Env, override?: string): Proxy
   if (override !== undefined) {
     return { ...decision, via: "--proxy", proxy: parseProxyUrl(override) };
   }
-  const names = secure
-    ? ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-    : ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+  // CGI programs never take a proxy from the environment (httpoxy).
+  if (env.REQUEST_METHOD !== undefined) return decision;
+  // hyper-util: the first SET of HTTPS_PROXY/https_proxy; if it is empty or unparseable, the first
+  // set of ALL_PROXY/all_proxy. A lower-case variable is never consulted when the upper-case one is set.
+  const candidates = [
+    firstDefined(env, secure ? ["HTTPS_PROXY", "https_proxy"] : ["HTTP_PROXY", "http_proxy"]),
+    firstDefined(env, ["ALL_PROXY", "all_proxy"]),
+  ].filter((c): c is [string, string] => c !== undefined);
   let found: [string, ProxyUrl] | undefined;
   const ignored: { via: string; proxy: ProxyUrl }[] = [];
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (!value) continue;
+  for (const [name, value] of candidates) {
+    if (value === "") continue;
     const parsed = parseProxyUrl(value);
     if (parsed.problem === "malformed" || parsed.problem === "unsupported-scheme") {
       ignored.push({ via: name, proxy: parsed });
@@ -122,13 +137,12 @@ export function resolveProxy(target: string, env: Env, override?: string): Proxy
     break;
   }
   if (ignored.length > 0) decision.ignored = ignored;
-  if (secure && !found && firstSet(env, ["HTTP_PROXY", "http_proxy"])) decision.httpProxyIgnored = true;
+  if (secure && !found && (env.HTTP_PROXY || env.http_proxy)) decision.httpProxyIgnored = true;
   if (!found) return decision;
-  // reqwest reads NO_PROXY when it is set at all (even empty), and only then no_proxy.
-  const noProxyName = env.NO_PROXY !== undefined ? "NO_PROXY" : env.no_proxy !== undefined ? "no_proxy" : undefined;
-  const bypass = noProxyName ? noProxyMatch(url.hostname, env[noProxyName] ?? "") : undefined;
-  if (bypass !== undefined && noProxyName) {
-    return { ...decision, bypassedBy: `${noProxyName} entry "${bypass}"` };
+  const noProxy = firstDefined(env, ["NO_PROXY", "no_proxy"]);
+  const bypass = noProxy ? noProxyMatch(url.hostname, noProxy[1]) : undefined;
+  if (bypass !== undefined && noProxy) {
+    return { ...decision, bypassedBy: `${noProxy[0]} entry "${bypass}"` };
   }
   return { ...decision, via: found[0], proxy: found[1] };
 }

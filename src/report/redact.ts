@@ -13,8 +13,9 @@ export function secretsFrom(env: Env): string[] {
     if (!value) continue;
     if (SECRET_NAME.test(name) && value.length >= 6) secrets.add(value);
     if (PROXY_NAME.test(name)) {
-      // The password runs to the LAST "@" of the authority (it may itself contain "@").
-      const m = /^[a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:([^/?#]+)@/i.exec(value);
+      // reqwest accepts "user:pass@host:port" without a scheme. The password runs to the LAST "@"
+      // of the authority (it may itself contain "@").
+      const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^:@/?#]*:([^/?#]+)@/i.exec(value);
       if (m && m[1].length >= 1) {
         secrets.add(m[1]);
         try {

@@ -209,12 +209,17 @@ const rows: Row[] = [
       files: { "ca.pem": pemWrap("CERTIFICATE", Uint8Array.from([...k.corp.root.certDer, 0x05, 0x00])) },
     }),
     expect: {
-      ...REFUSED("CA_CERT_TRAILING_DATA"),
+      ...REFUSED("CA_CERT_RUSTLS_REFUSED"),
       result: (r, run) => {
         expect(r.data.stage).toBe("build");
         expect(r.data.codexMessage).toBe(`Failed to build HTTP client while using CA bundle from CODEX_CA_CERTIFICATE (${run.dir}/ca.pem): builder error`);
       },
     },
+  },
+  {
+    name: "a root with an unknown critical extension (OpenSSL parses it, rustls refuses it as an anchor)",
+    scenario: (k) => ({ env: CA, files: { "ca.pem": pemWrap("CERTIFICATE", k.criticalExtRoot) } }),
+    expect: { ...REFUSED("CA_CERT_RUSTLS_REFUSED"), result: (r) => expect(r.data.stage).toBe("build") },
   },
   {
     name: "a CERTIFICATE block that is not a certificate (register stage, #2)",

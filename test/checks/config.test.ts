@@ -221,6 +221,22 @@ const rows: Row[] = [
     hints: { CONFIG_DOTENV_PROXY_DEAD: ["sed -i.bak '2d'"] },
   },
   {
+    // Codex never uses HTTP_PROXY for https, and https_proxy is hidden by HTTPS_PROXY: neither breaks it.
+    name: ".env proxies Codex does not use are not probed, even when dead",
+    scenario: async () => {
+      const open = await openPort();
+      cleanups.push(open.close);
+      const dead = await closedPort();
+      return {
+        dotenv: `HTTP_PROXY=http://127.0.0.1:${dead}\nHTTPS_PROXY=http://127.0.0.1:${open.port}\nhttps_proxy=http://127.0.0.1:${dead}\n`,
+        options: { offline: false },
+      };
+    },
+    status: "pass",
+    codes: [],
+    absent: ["CONFIG_DOTENV_PROXY_DEAD"],
+  },
+  {
     name: ".env proxy that is listening: fine",
     scenario: async () => {
       const open = await openPort();

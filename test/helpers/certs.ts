@@ -57,6 +57,26 @@ export interface Kit {
   sha1Intermediate: Minted;
   /** 12 valid small roots for the "large bundle" rules. */
   manyRoots: Minted[];
+  /** DER of a root with an unknown CRITICAL extension: OpenSSL parses it, webpki refuses it. */
+  criticalExtRoot: Uint8Array;
+}
+
+async function mintCriticalExtensionRoot(): Promise<Uint8Array> {
+  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "0d0e0f",
+    name: "CN=Critical Extension Root, O=Example Corp",
+    notBefore: daysFromNow(-1),
+    notAfter: daysFromNow(3650),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.Extension("1.3.6.1.4.1.99999.1", true, Uint8Array.of(0x05, 0x00)),
+    ],
+  });
+  return new Uint8Array(cert.rawData);
 }
 
 async function mintWeakRoot(): Promise<Minted> {
@@ -103,6 +123,7 @@ export function getKit(): Promise<Kit> {
       weakRoot: await mintWeakRoot(),
       sha1Intermediate: await mintIntermediate(corp.root, { cn: "Corp SHA-1 Issuing CA", sigHash: "SHA-1" }),
       manyRoots: await Promise.all(Array.from({ length: 12 }, (_, i) => mintRoot({ cn: `Bulk Root ${i + 1}` }))),
+      criticalExtRoot: await mintCriticalExtensionRoot(),
     };
   })();
   return kit;
