@@ -9,6 +9,7 @@ import { openStream, SocketBag, type ProxyRefusal, type SecureProxy } from "./co
 import type { ProxyDecision } from "./proxy.js";
 import { verifyServerChain, type TrustAnchor, type VerifyResult } from "./verify.js";
 import { summarise, type CertSummary } from "../ca/certinfo.js";
+import { RUSTLS_TLS_OPTIONS } from "./rustls-profile.js";
 
 export type FailureStage = "dns" | "proxy-tcp" | "proxy-tls" | "proxy-connect" | "tcp" | "tls" | "verify" | "timeout";
 
@@ -100,6 +101,7 @@ function handshake(
         // verifyServerChain decides, with Codex's (webpki) rules, before any byte is sent.
         ca: [],
         rejectUnauthorized: false,
+        ...RUSTLS_TLS_OPTIONS,
         ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
       }),
     );

@@ -1,5 +1,6 @@
 // Table-driven cases for the proxy, https and websocket checks against the in-process lab (real
 // sockets on 127.0.0.1, CAs minted at test time, verification never switched off).
+import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   mintCorporateChain,
@@ -83,6 +84,8 @@ interface Row {
   expect: Expect;
   /** The pasteable fix must contain these strings ({dir} is the row's temp dir). */
   hintContains?: string[];
+  /** Verification fails: not one request may reach the origin (checked on the shared origin). */
+  nothingSent?: boolean;
 }
 
 const direct = () => [`https://127.0.0.1:${origin.port}/v1/models`, `wss://127.0.0.1:${origin.port}/v1/responses`];
@@ -119,6 +122,7 @@ const rows: Row[] = [
   },
   {
     name: "intercepted, no CA configured",
+    nothingSent: true,
     setup: async () => ({ env: { HTTPS_PROXY: await intercept(zscaler) } }),
     expect: {
       status: { proxy: "fail", https: "fail", websocket: "fail" },
@@ -165,6 +169,7 @@ const rows: Row[] = [
   },
   {
     name: "wrong root configured",
+    nothingSent: true,
     setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: writePem(dir, "other.pem", [plainCorp.root]) } }),
     expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
   },
@@ -191,6 +196,7 @@ const rows: Row[] = [
   },
   {
     name: "proxy sends the leaf only, bundle holds only the root: short chain",
+    nothingSent: true,
     setup: async (dir) => ({
       env: {
         HTTPS_PROXY: await proxy({ mode: "intercept", interceptWith: { issuer: zscaler.intermediate, chain: [] } }),
@@ -275,6 +281,7 @@ const rows: Row[] = [
   },
   {
     name: "wrong host name",
+    nothingSent: true,
     setup: async (dir) => ({
       env: {
         HTTPS_PROXY: await intercept(zscaler, { interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate], leafOpts: { wrongHost: true } } }),
@@ -285,6 +292,7 @@ const rows: Row[] = [
   },
   {
     name: "expired leaf",
+    nothingSent: true,
     setup: async (dir) => ({
       env: {
         HTTPS_PROXY: await intercept(zscaler, { interceptWith: { issuer: zscaler.intermediate, chain: [zscaler.intermediate], leafOpts: { expired: true } } }),
@@ -343,6 +351,17 @@ const rows: Row[] = [
     expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_CERT_NOT_YET_VALID"] } },
   },
   {
+    name: "server that only offers a TLS 1.2 CBC suite (OpenSSL would connect; rustls cannot)",
+    setup: async () => {
+      const leaf = await mintLeaf(publicRoot, { dnsNames: NAMES });
+      const server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, maxVersion: "TLSv1.2", ciphers: "ECDHE-ECDSA-AES128-SHA" }, (_q, r) => r.end());
+      const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+      servers.push({ port, url: "", close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+      return { env: {}, targets: [`https://127.0.0.1:${port}/v1/models`] };
+    },
+    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_HANDSHAKE_FAILED"] } },
+  },
+  {
     name: "proxy that drops the connection on CONNECT",
     setup: async () => {
       const s = await startResetServer();
@@ -384,6 +403,7 @@ describe("network checks against the lab", () => {
     it(row.name, async () => {
       const dir = tempDir();
       const { env, targets, timeoutMs, searchPaths, systemWithCorp } = await row.setup(dir);
+      const requestsBefore = origin.requests.length;
       const run: NetworkRun = await runNetwork({
         checks: CHECKS,
         env,
@@ -393,6 +413,7 @@ describe("network checks against the lab", () => {
         timeoutMs,
         searchPaths,
       });
+      if (row.nothingSent) expect(origin.requests.length).toBe(requestsBefore);
       for (const wanted of row.hintContains ?? []) {
         const hints = run.results.proxy.findings.map((f) => f.hint ?? "").join("\n");
         expect(hints).toContain(wanted.replaceAll("{dir}", dir));
