@@ -180,7 +180,8 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
   const { name, url } = remote;
   const host = `${url.hostname}:${url.port || 443}`;
   const shown = displayUrl(url);
-  const target: Target = { id: `mcp-${name}`, label: `MCP server ${name}`, url: url.href, kind: "https", method: "GET" };
+  // The query string can hold a credential (?token=…): probe the origin and path only.
+  const target: Target = { id: `mcp-${name}`, label: `MCP server ${name}`, url: `${url.origin}${url.pathname}`, kind: "https", method: "GET" };
   const probe = await probeHttp(ctx, target, signal);
   const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
   const findings: Finding[] = [];

@@ -664,7 +664,8 @@ export const otelCheck = defineCheck({
           anchors: checked.anchors,
           identity: checked.identity ? { certPem: checked.identity.certPem, keyPem: checked.identity.keyPem } : undefined,
           protocol: spec.kind === "otlp-grpc" ? "grpc" : "http",
-          path: spec.kind === "otlp-grpc" ? GRPC_PATH[spec.slots[0]] : `${url.pathname}${url.search}`,
+          // Never the query string: it can hold a credential.
+          path: spec.kind === "otlp-grpc" ? GRPC_PATH[spec.slots[0]] : url.pathname,
           timeoutMs: ctx.options.timeoutMs,
           signal,
           now: ctx.now,

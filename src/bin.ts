@@ -6,7 +6,8 @@ import { main } from "./cli.js";
 // A closed pipe (`codex-doctor tls | head`) is not an error worth a stack trace.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
+  process.stderr.write(`codex-doctor: cannot write the report: ${err.code ?? err.message}\n`);
+  process.exit(2);
 });
 
 process.exitCode = await main(process.argv.slice(2), {

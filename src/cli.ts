@@ -29,6 +29,9 @@ export interface CliIo {
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
+/** Ten minutes: beyond that a probe is not "slow", and Node timers overflow past 2^31 ms. */
+const MAX_TIMEOUT_MS = 600_000;
+
 /** Every option in one typed table: the README's flag list is checked against it. */
 export const OPTIONS = {
   json: { type: "boolean", default: false, describe: "Print exactly one JSON report on stdout" },
@@ -76,13 +79,16 @@ function parseArgs(argv: string[]): Promise<ParseOutcome> {
       const command = String(args._[0]);
       if (command !== "tls") throw new Error(`Unknown command "${command}": the only command is \`tls\`.`);
       if (args._.length > 1) throw new Error(`Unexpected argument "${args._[1]}".`);
+      if (args.only !== undefined && (args.only as string[]).filter((id) => id !== "").length === 0) {
+        throw new Error("--only needs at least one check id.");
+      }
       for (const list of [args.only, args.skip]) {
         for (const id of (list as string[] | undefined) ?? []) {
           if (!knownIds.includes(id)) throw new Error(`Unknown check id "${id}". Known: ${knownIds.join(", ")}.`);
         }
       }
-      if (typeof args.timeout !== "number" || !Number.isFinite(args.timeout) || args.timeout <= 0) {
-        throw new Error("--timeout takes a positive number of milliseconds.");
+      if (typeof args.timeout !== "number" || !Number.isFinite(args.timeout) || args.timeout <= 0 || args.timeout > MAX_TIMEOUT_MS) {
+        throw new Error(`--timeout takes a number of milliseconds between 1 and ${MAX_TIMEOUT_MS}.`);
       }
       for (const t of (args.target as string[] | undefined) ?? []) {
         let url: URL;

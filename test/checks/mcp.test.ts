@@ -65,6 +65,13 @@ const rows: Row[] = [
     check: () => expect(origin.requests.some((r) => r.path === "/mcp" && r.headers.authorization === undefined)).toBe(true),
   },
   {
+    name: "a credential in the URL's query string is never sent",
+    scenario: () => ({ config: `[mcp_servers.docs]\nurl = "${mcpUrl(origin)}?token=q5ecret-in-query"\n` }),
+    status: "pass",
+    codes: ["MCP_REACHABLE"],
+    check: () => expect(JSON.stringify(origin.requests)).not.toContain("q5ecret-in-query"),
+  },
+  {
     name: "required server failing (nothing listens): fail",
     scenario: async () => ({ config: `[mcp_servers.tickets]\nurl = "https://127.0.0.1:${await startRefusedPort()}/mcp"\nrequired = true\n` }),
     status: "fail",

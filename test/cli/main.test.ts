@@ -151,6 +151,8 @@ describe("exit codes", () => {
     ["a non-numeric --timeout", ["tls", "--timeout", "abc"]],
     ["a zero --timeout", ["tls", "--timeout", "0"]],
     ["a negative --timeout", ["tls", "--timeout=-5"]],
+    ["a --timeout past ten minutes (timer overflow)", ["tls", "--timeout", "3000000000"]],
+    ["an empty --only (would run nothing and pass)", ["tls", "--only"]],
     ["a missing command", []],
     ["an unknown command", ["diagnose"]],
     ["an extra argument", ["tls", "extra"]],
