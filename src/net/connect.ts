@@ -42,7 +42,7 @@ function tcp(host: string, port: number, bag: SocketBag): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = bag.add(net.connect({ host, port }));
     socket.once("connect", () => {
-      socket.removeAllListeners("error");
+      socket.off("error", reject);
       resolve(socket);
     });
     socket.once("error", reject);

@@ -105,9 +105,12 @@ function handshake(
         ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
       }),
     );
+    const onError = (err: Error) => reject(err);
+    const onClose = () => reject(Object.assign(new Error("connection closed during the TLS handshake"), { code: "ECONNRESET" }));
     socket.once("secureConnect", () => {
-      socket.removeAllListeners("error");
-      socket.removeAllListeners("close");
+      // Only our own listeners: node:tls keeps internal ones on the socket that must stay.
+      socket.off("error", onError);
+      socket.off("close", onClose);
       // From here until the caller takes over, record (never throw) what the peer does.
       let early: { code: string; message: string } | undefined;
       socket.on("error", (err: NodeJS.ErrnoException) => {
@@ -120,8 +123,8 @@ function handshake(
       socket.once("close", closed);
       resolve({ socket, early: () => early ?? (socket.destroyed ? { code: "EOF", message: "the connection is closed" } : undefined) });
     });
-    socket.once("error", reject);
-    socket.once("close", () => reject(Object.assign(new Error("connection closed during the TLS handshake"), { code: "ECONNRESET" })));
+    socket.once("error", onError);
+    socket.once("close", onClose);
   });
 }
 
