@@ -107,6 +107,14 @@ const rows: Row[] = [
     expect: { ...REFUSED("CA_DER_ENCODED"), result: (r, run) => expect(r.findings[0].hint).toContain(`openssl x509 -inform der -in ${run.dir}/corp.cer -out ${run.dir}/corp.pem`) },
   },
   {
+    name: "DER certificate at a path with a space: the pasteable fix quotes it",
+    scenario: () => ({ env: { CODEX_CA_CERTIFICATE: "{dir}/Corp Root.cer" }, files: { "Corp Root.cer": fixture("root.der") } }),
+    expect: {
+      ...REFUSED("CA_DER_ENCODED"),
+      result: (r, run) => expect(r.findings[0].hint).toContain(`-in '${run.dir}/Corp Root.cer' -out '${run.dir}/Corp Root.pem'`),
+    },
+  },
+  {
     name: "PKCS#7 (DER .p7b)",
     scenario: () => ({ env: { CODEX_CA_CERTIFICATE: "{dir}/corp.p7b" }, files: { "corp.p7b": fixture("bundle.p7b") } }),
     expect: { ...REFUSED("CA_PKCS7"), result: (r) => expect(r.findings[0].hint).toContain("openssl pkcs7 -inform der -print_certs") },
