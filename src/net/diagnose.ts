@@ -45,7 +45,7 @@ export const NET_CODES = {
   PROXY_TLS_FAILED: {
     level: "error",
     message: "TLS to the https:// proxy {proxy} failed ({code}): {detail}.",
-    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: export {via}=http://{proxyHost}:{proxyPort}",
+    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: {useHttp}",
   },
   PROXY_AUTH_REQUIRED: {
     level: "error",
@@ -154,22 +154,29 @@ async function caFix(ctx: CheckContext, issuerDer: Uint8Array | undefined, issue
   return lines.join("\n");
 }
 
+/** How to set the proxy URL: a variable to export, or --proxy when that is where it came from. */
+function setProxy(via: string, url: string): string {
+  return via === "--proxy" ? `re-run with --proxy ${url}` : `export ${via}=${url}`;
+}
+
 function authFix(route: ProxyDecision, schemes: string[]): string {
   const proxy = route.proxy;
   const via = route.via ?? "HTTPS_PROXY";
   const basic = schemes.length === 0 || schemes.some((s) => s.toLowerCase() === "basic");
   if (!basic) {
-    return `The proxy only offers ${schemes.join(", ")}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point ${via} at it: export ${via}=http://127.0.0.1:3128`;
+    return `The proxy only offers ${schemes.join(", ")}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point Codex at it: ${setProxy(via, "http://127.0.0.1:3128")}`;
   }
   const hostPort = proxy ? `${proxy.host}:${proxy.port}` : "proxy.example:8080";
+  const fix = setProxy(via, `http://USER:PASSWORD@${hostPort}`);
   if (proxy?.username !== undefined) {
-    return `The proxy rejected the credentials in ${via}. Fix them (percent-encode special characters): export ${via}=http://USER:PASSWORD@${hostPort}`;
+    return `The proxy rejected the credentials in ${via}. Fix them (percent-encode special characters): ${fix}`;
   }
-  return `Put your proxy credentials in the URL (percent-encode special characters): export ${via}=http://USER:PASSWORD@${hostPort}`;
+  return `Put your proxy credentials in the URL (percent-encode special characters): ${fix}`;
 }
 
 function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   const via = route.via ?? "HTTPS_PROXY";
+  if (via === "--proxy") return "Nothing listens at the --proxy URL: check its host and port.";
   if (ctx.origins[via] === "dotenv") {
     return `${via} comes from ${ctx.dotenv.path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.`;
   }
@@ -203,7 +210,12 @@ export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyD
     case "proxy-tls":
       return {
         code: "PROXY_TLS_FAILED",
-        vars: { ...base, ...proxyVars, detail: failure.message, proxyHost: route.proxy?.host ?? "proxy", proxyPort: route.proxy?.port ?? 8080 },
+        vars: {
+          ...base,
+          ...proxyVars,
+          detail: failure.message,
+          useHttp: setProxy(route.via ?? "HTTPS_PROXY", `http://${route.proxy?.host ?? "proxy"}:${route.proxy?.port ?? 8080}`),
+        },
       };
     case "proxy-connect": {
       const refusal = failure.refusal;

@@ -479,3 +479,20 @@ describe("finding code coverage", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("hints when the proxy came from --proxy", () => {
+  it("say to re-run with --proxy, never `export --proxy=`", async () => {
+    const home = tempDir();
+    const ctx = await buildContext(
+      { offline: false, verbose: false, strict: false, timeoutMs: 1000, targets: [], proxy: "http://127.0.0.1:3128", codexHome: home },
+      { env: {}, homedir: home, platform: "linux", now: new Date(), linuxBundleCandidates: [], searchPaths: [] },
+    );
+    const url = new URL("https://api.openai.com/v1/models");
+    const route = resolveProxy(url.href, {}, ctx.options.proxy);
+    const refusal = { status: 407, reason: "Proxy Authentication Required", authSchemes: ["Basic"], headers: {}, body: "" };
+    const auth = await diagnoseFailure(ctx, url, route, { ok: false, stage: "proxy-connect", code: "PROXY_REFUSED", message: "", refusal });
+    expect(String(auth.vars.authFix)).toContain("re-run with --proxy http://USER:PASSWORD@127.0.0.1:3128");
+    const dead = await diagnoseFailure(ctx, url, route, { ok: false, stage: "proxy-tcp", code: "ECONNREFUSED", message: "" });
+    expect(String(dead.vars.proxyFix)).not.toContain("unset --proxy");
+  });
+});
