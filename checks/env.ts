@@ -34,7 +34,7 @@ const codes = {
   },
   BASE_ROOTS_EMPTY: {
     level: "warn",
-    message: "Codex's base root store is EMPTY ({errors}): only the certificates of the selected bundle are trusted.",
+    message: "Codex's base root store is EMPTY ({errors}): {consequence}.",
     hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). unset SSL_CERT_FILE SSL_CERT_DIR, or point them at a real bundle.",
   },
   BASE_ROOTS_ERRORS: {
@@ -148,7 +148,10 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   if (base.fellBackToPlatform) return [emit("BASE_ROOTS_FALLBACK", { vars })];
   const out: Finding[] = [];
   if (base.certificates.length === 0) {
-    out.push(emit("BASE_ROOTS_EMPTY", { errors: base.errors.join("; ") || "no certificates" }));
+    const consequence = ctx.ca.bundle?.codexLoads
+      ? "only the certificates of the selected bundle are trusted"
+      : "with no usable bundle either, Codex trusts NOTHING and every TLS connection fails";
+    out.push(emit("BASE_ROOTS_EMPTY", { errors: base.errors.join("; ") || "no certificates", consequence }));
     return out;
   }
   out.push(emit("BASE_ROOTS_REPLACED", { vars, count: base.certificates.length }));

@@ -171,7 +171,8 @@ export async function loadBaseRoots(env: Env, probe: PlatformProbe): Promise<Bas
   }
   if (dir !== undefined) {
     parts.push(`SSL_CERT_DIR=${dir}`);
-    await loadCertDir(dir, set);
+    // rustls-native-certs ≥ 0.8.2 reads a list, like OpenSSL (":" on Unix, ";" on Windows).
+    for (const one of dir.split(probe.platform === "win32" ? ";" : ":")) await loadCertDir(one, set);
   }
   set.description = parts.join(", ");
   set.certificates = dedupe(set.certificates);

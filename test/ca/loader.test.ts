@@ -223,6 +223,16 @@ describe("fact 4: Codex's roots = base roots ∪ selected bundle", () => {
     expect(set(ctx.ca.trust.roots)).toEqual(set([a.certDer, b.certDer, kit.corp.root.certDer]));
   });
 
+  it("SSL_CERT_DIR may list several directories, separated by ':'", async () => {
+    const [a, b] = kit.manyRoots;
+    const { ctx } = await load({
+      env: { SSL_CERT_DIR: "{dir}/one:{dir}/two" },
+      files: { "one/aaaaaaaa.0": a.certPem, "two/bbbbbbbb.0": b.certPem },
+    });
+    expect(set(ctx.ca.baseRoots.certificates)).toEqual(set([a.certDer, b.certDer]));
+    expect(ctx.ca.baseRoots.errors).toEqual([]);
+  });
+
   it("SSL_CERT_FILE and SSL_CERT_DIR together: both are read, duplicates removed", async () => {
     const [a, b] = kit.manyRoots;
     const { ctx } = await load({

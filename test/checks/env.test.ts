@@ -97,6 +97,15 @@ const rows: Row[] = [
     expect: { status: "warn", codes: ["CA_VAR_SELECTED", "BASE_ROOTS_EMPTY"], result: (r) => expect(r.data.baseRoots).toMatchObject({ origin: "env", count: 0 }) },
   },
   {
+    name: "empty SSL_CERT_FILE and a refused bundle: Codex trusts nothing at all",
+    scenario: () => ({ env: { CODEX_CA_CERTIFICATE: "{dir}/missing.pem", SSL_CERT_FILE: "" } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_VAR_SELECTED", "BASE_ROOTS_EMPTY"],
+      result: (r) => expect(r.findings.find((f) => f.code === "BASE_ROOTS_EMPTY")?.message).toContain("trusts NOTHING"),
+    },
+  },
+  {
     name: "SSL_CERT_DIR missing next to a good SSL_CERT_FILE: errors reported (warn)",
     scenario: (k) => ({
       env: { SSL_CERT_FILE: "{dir}/combined.pem", SSL_CERT_DIR: "{dir}/nope" },
