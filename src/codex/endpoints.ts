@@ -55,15 +55,23 @@ export interface ModelBase {
   websockets: boolean;
 }
 
-export function modelBase(config: CodexConfigReport, mode: AuthMode): ModelBase {
+/**
+ * The active provider's model base, or undefined when it is not an OpenAI-style https endpoint the
+ * doctor can reason about: the other built-in providers (ollama, lmstudio, oss talk to a local
+ * http server; amazon-bedrock to AWS) and a provider table without a base_url.
+ */
+export function modelBase(config: CodexConfigReport, mode: AuthMode): ModelBase | undefined {
   // A profile may pick `model_provider` but not redefine `model_providers` or `openai_base_url`
   // (codexSetting applies Codex's ConfigProfile key list).
   const providerSetting = codexSetting(config, "model_provider");
   const provider = typeof providerSetting === "string" ? providerSetting : "openai";
   const providers = isTable(config.raw.model_providers) ? config.raw.model_providers : {};
   const custom = providers[provider];
-  if (provider !== "openai" && isTable(custom) && typeof custom.base_url === "string") {
-    return { base: custom.base_url.replace(/\/+$/, ""), provider, websockets: custom.supports_websockets === true };
+  if (provider !== "openai") {
+    if (isTable(custom) && typeof custom.base_url === "string") {
+      return { base: custom.base_url.replace(/\/+$/, ""), provider, websockets: custom.supports_websockets === true };
+    }
+    return undefined;
   }
   const openaiBase = codexSetting(config, "openai_base_url");
   const override = typeof openaiBase === "string" ? openaiBase.replace(/\/+$/, "") : undefined;
@@ -127,8 +135,8 @@ export async function planTargets(input: {
   const targets: Target[] = [{ id: "token", label: "login token endpoint", url: TOKEN_URL, kind: "https", method: "POST" }];
   // A base from config that is not an https URL (a local http:// model server, a typo) has no TLS
   // to probe; the built-in defaults always are https.
-  const modelsUrl = `${model.base}/models`;
-  if (isHttpsUrl(modelsUrl)) {
+  const modelsUrl = model ? `${model.base}/models` : "";
+  if (model && isHttpsUrl(modelsUrl)) {
     targets.push({ id: "models", label: `model API (${model.provider})`, url: modelsUrl, kind: "https", method: "GET" });
     if (model.websockets) {
       targets.push({ id: "responses-ws", label: "model WebSocket", url: `${wsUrl(model.base)}/responses`, kind: "wss", method: "GET" });

@@ -49,6 +49,14 @@ describe("planTargets", () => {
     ]);
   });
 
+  it.each(["ollama", "lmstudio", "oss", "amazon-bedrock"])(
+    "the built-in %s provider is not probed as if it were OpenAI (openai_base_url does not apply to it)",
+    async (provider) => {
+      const targets = await plan(config(`model_provider = "${provider}"\nopenai_base_url = "https://gateway.corp.example/v1"\n`));
+      expect(urls(targets)).toEqual([`https POST ${TOKEN_URL}`]);
+    },
+  );
+
   it("openai_base_url replaces the built-in provider's base (HTTPS and WebSocket)", async () => {
     const targets = await plan(config('openai_base_url = "https://gateway.corp.example/openai/v1/"\n'));
     expect(urls(targets)).toEqual([
