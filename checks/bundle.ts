@@ -351,7 +351,7 @@ export const bundleCheck = defineCheck({
     const findings: Finding[] = [...fromFile, ...parseFindings(bundle, v, finding, fromFile.length > 0)];
 
     if (!bundle.codexLoads) {
-      findings.push(finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }));
+      if (bundle.codexMessage) findings.push(finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }));
     } else {
       findings.unshift(finding("CA_LOADED", { ...v, count: bundle.certificates.length }));
       findings.push(...certificateFindings(bundle.certificates, ctx, v, finding));

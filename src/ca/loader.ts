@@ -124,7 +124,11 @@ export async function inspectBundle(path: string, sourceEnv: string): Promise<Bu
   const read = await readCaFile(path);
   if (!read.ok) {
     const { ok: _ok, ...failure } = read;
-    // A FIFO/device: Codex would block or fail reading; either way it does not load a bundle.
+    // Only a real I/O error is one Codex reports. On a FIFO Codex blocks forever, and a huge file
+    // is one the doctor declines to read: neither gets a (made-up) Codex message.
+    if (read.problem === "not-regular" || read.problem === "too-large") {
+      return { path, readFailure: failure, certificates: [], codexLoads: false };
+    }
     const error: CodexLoadError = { stage: "read", detail: read.rustError };
     return {
       path,

@@ -78,7 +78,15 @@ const rows: Row[] = [
     name: "a FIFO (must not hang)",
     timeoutMs: 3000,
     scenario: () => ({ env: CA, files: { "ca.pem": { fifo: true } } }),
-    expect: { ...REFUSED("CA_FILE_NOT_REGULAR"), result: (r) => expect(r.findings[0].message).toContain("block forever") },
+    // Codex blocks on a FIFO; it prints no message of its own, so the doctor invents none.
+    expect: {
+      status: "fail",
+      codes: ["CA_FILE_NOT_REGULAR"],
+      result: (r) => {
+        expect(r.findings[0].message).toContain("block forever");
+        expect(r.data.codexMessage).toBeNull();
+      },
+    },
   },
   {
     // Codex reads /dev/null as an empty file (no hang, no certificates).
@@ -86,7 +94,11 @@ const rows: Row[] = [
     scenario: () => ({ env: { CODEX_CA_CERTIFICATE: "/dev/null" } }),
     expect: REFUSED("CA_FILE_EMPTY"),
   },
-  { name: "too large (17 MB)", scenario: () => ({ env: CA, files: { "ca.pem": { sparse: 17 * 1024 * 1024 } } }), expect: REFUSED("CA_FILE_TOO_LARGE") },
+  {
+    name: "too large (17 MB): the doctor declines to read it, and claims no Codex message",
+    scenario: () => ({ env: CA, files: { "ca.pem": { sparse: 17 * 1024 * 1024 } } }),
+    expect: { status: "fail", codes: ["CA_FILE_TOO_LARGE"], result: (r) => expect(r.data.codexMessage).toBeNull() },
+  },
   {
     name: "empty file",
     scenario: () => ({ env: CA, files: { "ca.pem": "" } }),
