@@ -45,10 +45,10 @@ export const httpsCheck = defineCheck({
         }
         const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
         if (probe.ok) {
-          const block = blockPage(probe.answer);
+          const intercepted = await interception(ctx, url, probe.tls.chain);
+          const block = blockPage(probe.answer, intercepted !== undefined);
           const vars = { method: target.method, url: target.url, status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
           findings.push(finding(block ? "PROXY_BLOCK_PAGE" : "ORIGIN_ANSWERED", vars));
-          const intercepted = await interception(ctx, url, probe.tls.chain);
           if (intercepted) findings.push(finding(intercepted.code, intercepted.vars));
         } else {
           const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);

@@ -191,7 +191,8 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
     findings.push(finding(remote.required ? "MCP_REQUIRED_FAILED" : "MCP_OPTIONAL_FAILED", { name, url: shown, cause, causeCode: code, fix }));
   };
   if (probe.ok) {
-    const block = blockPage(probe.answer);
+    const intercepted = await interception(ctx, url, probe.tls.chain);
+    const block = blockPage(probe.answer, intercepted !== undefined);
     if (block) {
       failed(
         "PROXY_BLOCK_PAGE",
@@ -200,7 +201,6 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
       );
     } else {
       findings.push(finding("MCP_REACHABLE", { name, required: remote.required ? " (required)" : "", url: shown, status: probe.answer.status, route }));
-      const intercepted = await interception(ctx, url, probe.tls.chain);
       if (intercepted) {
         findings.push(finding("MCP_INTERCEPTED", { name, host, vendor: intercepted.vars.vendor, trust: ctx.ca.trust.description }));
       }

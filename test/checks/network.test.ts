@@ -362,6 +362,19 @@ const rows: Row[] = [
     expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_HANDSHAKE_FAILED"] } },
   },
   {
+    name: "the real server's own 403 page saying 'blocked' is the origin answering, not a proxy block page",
+    setup: async () => {
+      const leaf = await mintLeaf(publicRoot, { dnsNames: NAMES });
+      const server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem }, (_q, r) =>
+        r.writeHead(403, { "content-type": "text/html" }).end("<!doctype html><title>Attention Required</title>Sorry, you have been blocked"),
+      );
+      const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+      servers.push({ port, url: "", close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+      return { env: {}, targets: [`https://127.0.0.1:${port}/v1/models`] };
+    },
+    expect: { status: { https: "pass" }, codes: { https: ["ORIGIN_ANSWERED"] }, absent: ["PROXY_BLOCK_PAGE"] },
+  },
+  {
     name: "proxy that drops the connection on CONNECT",
     setup: async () => {
       const s = await startResetServer();
