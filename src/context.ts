@@ -42,6 +42,7 @@ export interface CheckContext {
   env: Env;
   origins: Record<string, VarOrigin>;
   codexHome: string;
+  homedir: string;
   dotenv: DotenvFile;
   config: CodexConfigReport;
   ca: CaReport;
@@ -76,6 +77,7 @@ export async function buildContext(options: RunOptions, system: SystemInput): Pr
     env,
     origins,
     codexHome,
+    homedir: system.homedir,
     dotenv,
     config,
     ca,

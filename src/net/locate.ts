@@ -3,9 +3,8 @@
 // usual install paths, so the hint can name a file to point CODEX_CA_CERTIFICATE at.
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { homedir } from "node:os";
 import { readCaFile } from "../ca/file.js";
-import { parsePem } from "../ca/pem.js";
+import { parseCodexBundle } from "../ca/codex-bundle.js";
 import { summarise } from "../ca/certinfo.js";
 import type { CheckContext } from "../context.js";
 import { OTHER_TOOL_CA_VARS } from "../env.js";
@@ -19,12 +18,12 @@ export interface FoundCertificate {
   isCA: boolean;
 }
 
-async function certsIn(path: string): Promise<Uint8Array[]> {
+/** Certificates of a file Codex would LOAD as it is; a file it refuses is no fix to suggest. */
+async function loadableCertsIn(path: string): Promise<Uint8Array[]> {
   const read = await readCaFile(path, 4 * 1024 * 1024);
   if (!read.ok) return [];
-  const pem = parsePem(read.bytes).blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
-  if (pem.length > 0) return pem;
-  return read.bytes[0] === 0x30 ? [read.bytes] : []; // a lone DER certificate (.cer)
+  const bundle = parseCodexBundle(read.bytes);
+  return bundle.error ? [] : bundle.certificates;
 }
 
 async function filesIn(dir: string): Promise<string[]> {
@@ -43,7 +42,7 @@ export function candidateFiles(ctx: CheckContext): { path: string; where: string
     if (value) out.push({ path: value, where: `${name} (${value})` });
   }
   const vendorPaths = ctx.searchPaths ?? [...VENDORS.flatMap((v) => v.paths), ...COMMON_CA_DIRS];
-  for (const p of vendorPaths) out.push({ path: p.replace(/^~(?=\/)/, homedir()), where: p });
+  for (const p of vendorPaths) out.push({ path: p.replace(/^~(?=\/)/, ctx.homedir), where: p });
   return out;
 }
 
@@ -57,7 +56,7 @@ export async function locateIssuer(ctx: CheckContext, issuerDer: Uint8Array): Pr
     const stat = await fs.stat(candidate.path).catch(() => undefined);
     const files = stat?.isDirectory() ? await filesIn(candidate.path) : stat?.isFile() ? [candidate.path] : [];
     for (const file of files) {
-      for (const der of await certsIn(file)) {
+      for (const der of await loadableCertsIn(file)) {
         const s = await summarise(der);
         if (s && sameBytes(s.subjectDer, issuerDer) && !found.some((f) => f.path === file)) {
           found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA });

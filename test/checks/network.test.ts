@@ -146,6 +146,17 @@ const rows: Row[] = [
     hintContains: ["export CODEX_CA_CERTIFICATE={dir}/node-extra.pem"],
   },
   {
+    name: "a copy of the root that Codex cannot load (DER) is never suggested as the fix",
+    setup: async (dir) => {
+      const { mkdirSync, writeFileSync } = await import("node:fs");
+      mkdirSync(`${dir}/ca-certificates`);
+      writeFileSync(`${dir}/ca-certificates/zscaler-root.cer`, zscaler.root.certDer);
+      return { env: { HTTPS_PROXY: await intercept(zscaler) }, searchPaths: [`${dir}/ca-certificates`] };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    hintContains: ["export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem"],
+  },
+  {
     name: "missing root found in a vendor install directory",
     setup: async (dir) => {
       const { mkdirSync } = await import("node:fs");
