@@ -10,7 +10,7 @@ import { resolve as resolvePath } from "node:path";
 import { defineCheck, type Finding, type FindingSpec, type Vars } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { isTable, type TomlTable } from "../src/codex/config.js";
-import { readCaFile } from "../src/ca/file.js";
+import { readBoundedFile } from "../src/ca/file.js";
 import { NET_CODES, diagnoseFailure } from "../src/net/diagnose.js";
 import { resolveProxy, type ProxyDecision } from "../src/net/proxy.js";
 import { anchorFromCertificateDer, verifyServerChain, type TrustAnchor } from "../src/net/verify.js";
@@ -318,7 +318,7 @@ async function readTls(
   const written = spec.tls[key];
   if (written === undefined) return undefined;
   const path = resolveTlsPath(written, ctx);
-  const read = await readCaFile(path, 1024 * 1024);
+  const read = await readBoundedFile(path, 1024 * 1024);
   const slots = spec.slots.join(", ");
   if (!read.ok) {
     if (read.problem === "missing") out.push(finding("OTEL_FILE_MISSING", { role: key, written, path, slots, codexHome: ctx.codexHome }));

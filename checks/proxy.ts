@@ -57,7 +57,7 @@ export const proxyCheck = defineCheck({
             if (intercepted) findings.push(finding(intercepted.code, intercepted.vars));
           }
         }
-        const chain = result.ok ? result.chain : result.chain;
+        const chain = result.chain;
         return {
           host,
           findings,

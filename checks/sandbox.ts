@@ -30,6 +30,7 @@ import {
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
 import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
 import type { Table } from "../src/report/human.js";
+import { isSecretName } from "../src/env.js";
 
 const NETWORK_SNIPPET = 'sandbox_mode = "workspace-write"   # top level, above the first [table]\n\n[sandbox_workspace_write]\nnetwork_access = true';
 
@@ -159,10 +160,9 @@ type Emit = (code: Code, vars?: Record<string, string | number | undefined>) => 
 // ---------------------------------------------------------------------------------------------
 // display helpers (never a secret value)
 
-const SECRET_NAME = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 
 function display(name: string, value: string): string {
-  if (SECRET_NAME.test(name)) return "<redacted>";
+  if (isSecretName(name)) return "<redacted>";
   if (isProxyVar(name)) return parseProxyUrl(value.trim()).display;
   return redactUrl(value);
 }
@@ -174,7 +174,7 @@ function originOf(ctx: CheckContext, name: string): string {
 
 /** A snippet entry for `set`: the value, or a masked one with a comment telling the user what to do. */
 function setEntry(name: string, value: string): RenderEntry {
-  if (SECRET_NAME.test(name)) return { value: "<your value>", comment: "keep your current value" };
+  if (isSecretName(name)) return { value: "<your value>", comment: "keep your current value" };
   if (isProxyVar(name)) {
     const p = parseProxyUrl(value.trim());
     return p.password !== undefined ? { value: p.display, comment: "replace **** with the proxy password" } : { value: value.trim() };

@@ -61,7 +61,7 @@ export async function buildContext(options: RunOptions, system: SystemInput): Pr
   const codexHome = resolveCodexHome(options, system);
   const dotenv = await readDotenv(join(codexHome, ".env"));
   const { env, origins } = applyDotenv(system.env, dotenv);
-  const config = await loadCodexConfig(codexHome, env);
+  const config = await loadCodexConfig(codexHome);
   const ca = await loadCa({
     env,
     origins,

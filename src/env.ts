@@ -4,8 +4,10 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Where a variable's effective value came from. */
 export type VarOrigin = "shell" | "dotenv";
 
-/** The CA variables Codex itself reads. */
-export const CODEX_CA_VARS = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "SSL_CERT_DIR"] as const;
+/** Variable names whose values are secrets: never printed, whatever prints them. */
+export function isSecretName(name: string): boolean {
+  return /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE)/i.test(name);
+}
 
 /** CA variables other tools read (sandboxed commands rely on them). */
 export const OTHER_TOOL_CA_VARS = [

@@ -27,7 +27,6 @@ export interface RunnerOptions {
   /** Hard bound for one check; network checks get their probe timeout plus slack. */
   checkTimeoutMs: number;
   onStart?: (check: Check) => void;
-  onDone?: (result: CheckResult) => void;
 }
 
 function result(check: Check, status: Status, summary: string, findings: Finding[], durationMs = 0, data = {}): CheckResult {
@@ -99,7 +98,6 @@ export async function runChecks(checks: Check[], ctx: CheckContext, options: Run
       }
       options.onStart?.(check);
       const r = await runOne(check, ctx, options.checkTimeoutMs);
-      options.onDone?.(r);
       return r;
     })();
     done.set(check.id, promise);

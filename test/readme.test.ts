@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CHECKS } from "../checks/index.js";
 import { OPTIONS } from "../src/cli.js";
 import { RUNNER_CODES } from "../src/runner.js";
+import { codesMarkdown } from "./tools/codes-md.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -28,5 +29,9 @@ describe("README", () => {
     const codes = [...CHECKS.flatMap((c) => Object.keys(c.codes)), ...Object.keys(RUNNER_CODES)];
     const missing = [...new Set(codes)].filter((code) => !readme.includes(`\`${code}\``));
     expect(missing).toEqual([]);
+  });
+
+  it("holds the code reference exactly as generated (regenerate: npx tsx test/tools/codes-md.ts)", () => {
+    expect(readme).toContain(codesMarkdown());
   });
 });

@@ -10,8 +10,6 @@ export interface CertSummary {
   notBefore: string;
   notAfter: string;
   isCA: boolean;
-  /** basicConstraints present at all (a v1 root has none). */
-  hasBasicConstraints: boolean;
   keyType: string;
   keyBits?: number;
   signatureAlgorithm: string;
@@ -80,7 +78,6 @@ export async function summarise(der: Uint8Array): Promise<CertSummary | undefine
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
     isCA: bc?.ca ?? false,
-    hasBasicConstraints: bc !== null,
     ...describeKey(cert),
     signatureAlgorithm: signatureName(cert),
     sha256: sha256Hex(der),

@@ -59,7 +59,7 @@ function problemFor(code: string | undefined): FileProblem {
   }
 }
 
-export async function readCaFile(path: string, maxBytes = MAX_CA_FILE_BYTES): Promise<ReadOutcome> {
+export async function readBoundedFile(path: string, maxBytes = MAX_CA_FILE_BYTES): Promise<ReadOutcome> {
   let stat;
   try {
     stat = await fs.stat(path);

@@ -2,7 +2,7 @@
 // Codex path ends up trusting. Every check takes its CA facts and TLS trust from here.
 import type { Env, VarOrigin } from "../env.js";
 import { varState, type VarState } from "../env.js";
-import { readCaFile, type ReadFailure } from "./file.js";
+import { readBoundedFile, type ReadFailure } from "./file.js";
 import { parseCodexBundle, codexErrorMessage, type CodexBundleParse, type CodexLoadError } from "./codex-bundle.js";
 import { sniffShape, type ShapeReport } from "./sniff.js";
 import { summarise, type CertSummary } from "./certinfo.js";
@@ -121,7 +121,7 @@ export function selectBundle(env: Env, origins: Record<string, VarOrigin>, caOve
 }
 
 export async function inspectBundle(path: string, sourceEnv: string): Promise<BundleReport> {
-  const read = await readCaFile(path);
+  const read = await readBoundedFile(path);
   if (!read.ok) {
     const { ok: _ok, ...failure } = read;
     // Only a real I/O error is one Codex reports. On a FIFO Codex blocks forever, and a huge file

@@ -6,7 +6,7 @@ import { promises as fs } from "node:fs";
 import * as tls from "node:tls";
 import { join } from "node:path";
 import { parsePem } from "./pem.js";
-import { readCaFile, rustIoError } from "./file.js";
+import { readBoundedFile, rustIoError } from "./file.js";
 import type { Env } from "../env.js";
 
 export interface RootSet {
@@ -25,7 +25,7 @@ export interface BaseRoots extends RootSet {
 
 /** Certificates of a PEM file the way rustls-pemfile's `certs()` sees them (CERTIFICATE only). */
 export async function loadPemCertificates(path: string, into: RootSet): Promise<void> {
-  const read = await readCaFile(path);
+  const read = await readBoundedFile(path);
   if (!read.ok) {
     into.errors.push(`failed to open file: ${read.rustError} in ${path}`);
     return;

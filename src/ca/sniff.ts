@@ -22,7 +22,6 @@ export interface ShapeReport {
   indentedBeginLines: number[];
   /** `-----BEGIN PKCS7-----` blocks (PEM-wrapped PKCS#7 / .p7b). */
   pkcs7PemBlocks: number;
-  missingFinalNewline: boolean;
 }
 
 // DER encodings of OID 1.2.840.113549.1.7.2 (signedData) and 1.2.840.113549.1.7.1 (data).
@@ -66,7 +65,6 @@ export function sniffShape(data: Uint8Array): ShapeReport {
     crlf: false,
     indentedBeginLines: [],
     pkcs7PemBlocks: 0,
-    missingFinalNewline: false,
   };
   if (data.length === 0) return { ...report, shape: "empty" };
   if (looksUtf16(data)) return { ...report, shape: "utf16" };
@@ -84,7 +82,6 @@ export function sniffShape(data: Uint8Array): ShapeReport {
   if (text.trim() === "") return { ...report, shape: "whitespace-only" };
   report.bomHidesFirstBlock = report.utf8Bom && text.startsWith("\xEF\xBB\xBF-----BEGIN ");
   report.crlf = text.includes("\r\n");
-  report.missingFinalNewline = !/[\r\n]$/.test(text);
   const lines = text.split(/\r\n|\n|\r/);
   lines.forEach((line, i) => {
     if (/^\s+-----BEGIN /.test(line)) report.indentedBeginLines.push(i + 1);

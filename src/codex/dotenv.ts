@@ -1,7 +1,7 @@
 // `$CODEX_HOME/.env`, loaded by Codex at startup (dotenvy) before anything else: each entry
 // overrides the shell's value, except keys whose upper-cased name starts with CODEX_.
 import type { Env, VarOrigin } from "../env.js";
-import { readCaFile } from "../ca/file.js";
+import { readBoundedFile } from "../ca/file.js";
 
 export interface DotenvEntry {
   key: string;
@@ -63,7 +63,7 @@ export function parseDotenv(text: string): { entries: Omit<DotenvEntry, "ignored
 }
 
 export async function readDotenv(path: string): Promise<DotenvFile> {
-  const read = await readCaFile(path, 1024 * 1024);
+  const read = await readBoundedFile(path, 1024 * 1024);
   if (!read.ok) {
     return read.problem === "missing"
       ? { path, exists: false, entries: [], badLines: [] }

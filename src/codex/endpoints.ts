@@ -5,7 +5,7 @@
 // left out here (there is no TLS to diagnose, and the config check lints bad values).
 import { join } from "node:path";
 import type { Env } from "../env.js";
-import { readCaFile } from "../ca/file.js";
+import { readBoundedFile } from "../ca/file.js";
 import { codexSetting, isTable, type CodexConfigReport } from "./config.js";
 
 export type TargetKind = "https" | "wss";
@@ -32,7 +32,7 @@ function nonEmpty(value: string | undefined): boolean {
 export async function detectAuthMode(env: Env, codexHome: string): Promise<{ mode: AuthMode; why: string }> {
   if (nonEmpty(env.OPENAI_API_KEY) || nonEmpty(env.CODEX_API_KEY)) return { mode: "api-key", why: "an API key variable is set" };
   if (nonEmpty(env.CODEX_ACCESS_TOKEN)) return { mode: "chatgpt", why: "CODEX_ACCESS_TOKEN is set" };
-  const read = await readCaFile(join(codexHome, "auth.json"), 1024 * 1024);
+  const read = await readBoundedFile(join(codexHome, "auth.json"), 1024 * 1024);
   if (read.ok) {
     try {
       const auth = JSON.parse(Buffer.from(read.bytes).toString("utf8")) as Record<string, unknown>;
@@ -115,7 +115,6 @@ export function isHttpsUrl(url: string): boolean {
 }
 
 /** Codex's default `chatgpt_base_url` (non-model ChatGPT backend calls). */
-export const CHATGPT_BACKEND_BASE = "https://chatgpt.com/backend-api/";
 
 /** `chatgpt_base_url` when config.toml (or the active profile) sets it explicitly (a non-empty string). */
 export function explicitChatgptBase(config: CodexConfigReport): string | undefined {

@@ -203,8 +203,3 @@ export async function establish(input: EstablishInput): Promise<EstablishResult>
     if (onAbort) input.signal.removeEventListener("abort", onAbort);
   }
 }
-
-/** Host:port display for a URL (default port omitted). */
-export function hostPort(url: URL): string {
-  return `${url.hostname}:${defaultPort(url)}`;
-}

@@ -3,7 +3,7 @@
 // usual install paths, so the hint can name a file to point CODEX_CA_CERTIFICATE at.
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { readCaFile } from "../ca/file.js";
+import { readBoundedFile } from "../ca/file.js";
 import { parseCodexBundle } from "../ca/codex-bundle.js";
 import { summarise } from "../ca/certinfo.js";
 import type { CheckContext } from "../context.js";
@@ -20,7 +20,7 @@ export interface FoundCertificate {
 
 /** Certificates of a file Codex would LOAD as it is; a file it refuses is no fix to suggest. */
 async function loadableCertsIn(path: string): Promise<Uint8Array[]> {
-  const read = await readCaFile(path, 4 * 1024 * 1024);
+  const read = await readBoundedFile(path, 4 * 1024 * 1024);
   if (!read.ok) return [];
   const bundle = parseCodexBundle(read.bytes);
   return bundle.error ? [] : bundle.certificates;

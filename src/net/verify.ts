@@ -1,5 +1,4 @@
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import { x509 } from "../ca/x509.js";
 import type { webcrypto } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 import {
@@ -22,7 +21,6 @@ import {
 // src/x509.rs, src/signed_data.rs, src/end_entity.rs, src/subject_name/{mod,dns_name,ip_address}.rs,
 // src/error.rs, src/trust_anchor.rs; rustls rustls/src/webpki/{server_verifier,verify,mod}.rs.
 
-x509.cryptoProvider.set(globalThis.crypto);
 
 export type { VerifyErrorCode } from "./verify-errors.js";
 

@@ -1,9 +1,8 @@
 // Last line of defence before anything is rendered: proxy passwords, API keys and tokens never
 // reach stdout, whatever a check put into its messages or data.
-import type { Env } from "../env.js";
+import { isSecretName, type Env } from "../env.js";
 import { redactUrl } from "../net/proxy.js";
 
-const SECRET_NAME = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 const PROXY_NAME = /PROXY$/i;
 
 /** Secret values taken from the environment: whole values of secret-named variables, proxy passwords. */
@@ -11,7 +10,7 @@ export function secretsFrom(env: Env): string[] {
   const secrets = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (SECRET_NAME.test(name) && value.length >= 6) secrets.add(value);
+    if (isSecretName(name) && value.length >= 6) secrets.add(value);
     if (PROXY_NAME.test(name)) {
       // reqwest accepts "user:pass@host:port" without a scheme. The password runs to the LAST "@"
       // of the authority (it may itself contain "@").

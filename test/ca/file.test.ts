@@ -1,10 +1,10 @@
-// readCaFile: never block on a FIFO, never slurp a huge file, and describe failures the way
+// readBoundedFile: never block on a FIFO, never slurp a huge file, and describe failures the way
 // Rust's io::Error prints them (that text ends up in Codex's message).
 import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readCaFile, rustIoError } from "../../src/ca/file.js";
+import { readBoundedFile, rustIoError } from "../../src/ca/file.js";
 import { isRoot, Workspace } from "../helpers/doctor.js";
 
 const ws = new Workspace();
@@ -18,11 +18,11 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   ]);
 }
 
-describe("readCaFile", () => {
+describe("readBoundedFile", () => {
   it("reads a regular file", async () => {
     const dir = await ws.scenarioDir();
     await fs.writeFile(join(dir, "a.pem"), "hello");
-    const result = await readCaFile(join(dir, "a.pem"));
+    const result = await readBoundedFile(join(dir, "a.pem"));
     expect(result.ok).toBe(true);
     if (result.ok) {
       expect(Buffer.from(result.bytes).toString()).toBe("hello");
@@ -33,12 +33,12 @@ describe("readCaFile", () => {
   it("reads an empty file as zero bytes", async () => {
     const dir = await ws.scenarioDir();
     await fs.writeFile(join(dir, "empty.pem"), "");
-    expect(await readCaFile(join(dir, "empty.pem"))).toMatchObject({ ok: true, size: 0 });
+    expect(await readBoundedFile(join(dir, "empty.pem"))).toMatchObject({ ok: true, size: 0 });
   });
 
   it("missing path: ENOENT as Rust prints it", async () => {
     const dir = await ws.scenarioDir();
-    expect(await readCaFile(join(dir, "nope.pem"))).toEqual({
+    expect(await readBoundedFile(join(dir, "nope.pem"))).toEqual({
       ok: false,
       problem: "missing",
       rustError: "No such file or directory (os error 2)",
@@ -48,7 +48,7 @@ describe("readCaFile", () => {
   it("a path through a regular file is missing too (ENOTDIR)", async () => {
     const dir = await ws.scenarioDir();
     await fs.writeFile(join(dir, "file"), "x");
-    expect(await readCaFile(join(dir, "file", "ca.pem"))).toEqual({
+    expect(await readBoundedFile(join(dir, "file", "ca.pem"))).toEqual({
       ok: false,
       problem: "missing",
       rustError: "Not a directory (os error 20)",
@@ -57,7 +57,7 @@ describe("readCaFile", () => {
 
   it("a directory", async () => {
     const dir = await ws.scenarioDir();
-    expect(await readCaFile(dir)).toEqual({ ok: false, problem: "directory", rustError: "Is a directory (os error 21)" });
+    expect(await readBoundedFile(dir)).toEqual({ ok: false, problem: "directory", rustError: "Is a directory (os error 21)" });
   });
 
   it("a FIFO is refused at once (Codex itself would block forever reading it)", async () => {
@@ -65,29 +65,29 @@ describe("readCaFile", () => {
     const fifo = join(dir, "ca.fifo");
     execFileSync("mkfifo", [fifo]);
     const started = Date.now();
-    const result = await within(2000, readCaFile(fifo));
+    const result = await within(2000, readBoundedFile(fifo));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result).toMatchObject({ ok: false, problem: "not-regular", codexWouldHang: true });
   });
 
   it("a character device is read like a file, bounded: /dev/null is empty, /dev/zero is too large", async () => {
-    expect(await within(2000, readCaFile("/dev/null"))).toMatchObject({ ok: true, size: 0 });
-    expect(await within(2000, readCaFile("/dev/zero", 1000))).toMatchObject({ ok: false, problem: "too-large" });
+    expect(await within(2000, readBoundedFile("/dev/null"))).toMatchObject({ ok: true, size: 0 });
+    expect(await within(2000, readBoundedFile("/dev/zero", 1000))).toMatchObject({ ok: false, problem: "too-large" });
   });
 
   it("too large: refused from stat, without reading", async () => {
     const dir = await ws.scenarioDir();
     await fs.writeFile(join(dir, "big.pem"), "x".repeat(11));
-    expect(await readCaFile(join(dir, "big.pem"), 10)).toMatchObject({ ok: false, problem: "too-large", size: 11 });
+    expect(await readBoundedFile(join(dir, "big.pem"), 10)).toMatchObject({ ok: false, problem: "too-large", size: 11 });
     await fs.writeFile(join(dir, "edge.pem"), "x".repeat(10));
-    expect(await readCaFile(join(dir, "edge.pem"), 10)).toMatchObject({ ok: true, size: 10 });
+    expect(await readBoundedFile(join(dir, "edge.pem"), 10)).toMatchObject({ ok: true, size: 10 });
   });
 
   it("unreadable: a symlink loop fails with ELOOP (os error 40)", async () => {
     const dir = await ws.scenarioDir();
     await fs.symlink(join(dir, "b.pem"), join(dir, "a.pem"));
     await fs.symlink(join(dir, "a.pem"), join(dir, "b.pem"));
-    expect(await readCaFile(join(dir, "a.pem"))).toEqual({
+    expect(await readBoundedFile(join(dir, "a.pem"))).toEqual({
       ok: false,
       problem: "other",
       rustError: "Too many levels of symbolic links (os error 40)",
@@ -99,7 +99,7 @@ describe("readCaFile", () => {
     const path = join(dir, "locked.pem");
     await fs.writeFile(path, "secret");
     await fs.chmod(path, 0o000);
-    const result = await readCaFile(path);
+    const result = await readBoundedFile(path);
     if (isRoot) {
       // root bypasses file permissions: there is nothing unreadable to report
       expect(result).toMatchObject({ ok: true, size: 6 });
@@ -110,7 +110,7 @@ describe("readCaFile", () => {
 
   it("a file name that is too long (ENAMETOOLONG)", async () => {
     const dir = await ws.scenarioDir();
-    expect(await readCaFile(join(dir, "x".repeat(300)))).toEqual({
+    expect(await readBoundedFile(join(dir, "x".repeat(300)))).toEqual({
       ok: false,
       problem: "other",
       rustError: "File name too long (os error 36)",

@@ -24,7 +24,7 @@ import { runWithConfig } from "../checks/config-harness.js";
 
 const emptyHome = mkdtempSync(join(tmpdir(), "codex-doctor-endpoints-"));
 const config = (text: string): CodexConfigReport => parseCodexConfig(text, join(emptyHome, "config.toml"));
-const NONE: CodexConfigReport = { path: join(emptyHome, "config.toml"), exists: false, raw: {}, effective: {} };
+const NONE: CodexConfigReport = { path: join(emptyHome, "config.toml"), exists: false, raw: {} };
 
 async function plan(cfg: CodexConfigReport, env: Record<string, string> = {}, explicit: string[] = []): Promise<Target[]> {
   return planTargets({ env, config: cfg, codexHome: emptyHome, explicit });
