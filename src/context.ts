@@ -59,7 +59,7 @@ export function resolveCodexHome(options: RunOptions, system: SystemInput): stri
 
 export async function buildContext(options: RunOptions, system: SystemInput): Promise<CheckContext> {
   const codexHome = resolveCodexHome(options, system);
-  const dotenv = await readDotenv(join(codexHome, ".env"));
+  const dotenv = await readDotenv(join(codexHome, ".env"), system.env);
   const { env, origins } = applyDotenv(system.env, dotenv);
   const config = await loadCodexConfig(codexHome);
   const ca = await loadCa({

@@ -20,35 +20,55 @@ export interface DotenvFile {
   readError?: string;
 }
 
-function unquote(raw: string): string {
+type Lookup = (name: string) => string | undefined;
+
+/** dotenvy substitution: `$NAME` or `${NAME}`, the process environment first, then earlier lines. */
+function substituteAt(text: string, i: number, lookup: Lookup): { value: string; next: number } | undefined {
+  const braced = /^\$\{([A-Za-z0-9_]+)\}/.exec(text.slice(i));
+  const bare = /^\$([A-Za-z0-9_]+)/.exec(text.slice(i));
+  const m = braced ?? bare;
+  if (!m) return undefined;
+  return { value: lookup(m[1]) ?? "", next: i + m[0].length };
+}
+
+function unquote(raw: string, lookup: Lookup): string {
   const value = raw.trim();
   if (value.startsWith("'")) {
+    // Single quotes: literal, no escapes, no substitution.
     const end = value.indexOf("'", 1);
     return end > 0 ? value.slice(1, end) : value.slice(1);
   }
-  if (value.startsWith('"')) {
-    let out = "";
-    for (let i = 1; i < value.length; i++) {
-      const c = value[i];
-      if (c === "\\" && i + 1 < value.length) {
-        const n = value[++i];
-        out += n === "n" ? "\n" : n === "t" ? "\t" : n;
-      } else if (c === '"') {
-        return out;
+  const quoted = value.startsWith('"');
+  // Unquoted: a " #" starts a comment.
+  const body = quoted ? value.slice(1) : value.slice(0, value.search(/\s#/) >= 0 ? value.search(/\s#/) : undefined).trim();
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "\\" && i + 1 < body.length) {
+      const n = body[++i];
+      out += quoted && n === "n" ? "\n" : quoted && n === "t" ? "\t" : n;
+    } else if (quoted && c === '"') {
+      return out;
+    } else if (c === "$") {
+      const sub = substituteAt(body, i, lookup);
+      if (sub) {
+        out += sub.value;
+        i = sub.next - 1;
       } else {
         out += c;
       }
+    } else {
+      out += c;
     }
-    return out;
   }
-  // Unquoted: a " #" starts a comment.
-  const hash = value.search(/\s#/);
-  return (hash >= 0 ? value.slice(0, hash) : value).trim();
+  return out;
 }
 
-export function parseDotenv(text: string): { entries: Omit<DotenvEntry, "ignored">[]; badLines: number[] } {
+/** `processEnv` is what substitution sees first (Codex's own environment), then earlier lines. */
+export function parseDotenv(text: string, processEnv: Env = {}): { entries: Omit<DotenvEntry, "ignored">[]; badLines: number[] } {
   const entries: Omit<DotenvEntry, "ignored">[] = [];
   const badLines: number[] = [];
+  const lookup: Lookup = (name) => processEnv[name] ?? [...entries].reverse().find((e) => e.key === name)?.value;
   text.split(/\r?\n/).forEach((rawLine, i) => {
     const line = rawLine.trim();
     if (line === "" || line.startsWith("#")) return;
@@ -57,19 +77,19 @@ export function parseDotenv(text: string): { entries: Omit<DotenvEntry, "ignored
       badLines.push(i + 1);
       return;
     }
-    entries.push({ key: match[1], value: unquote(match[2]), line: i + 1 });
+    entries.push({ key: match[1], value: unquote(match[2], lookup), line: i + 1 });
   });
   return { entries, badLines };
 }
 
-export async function readDotenv(path: string): Promise<DotenvFile> {
+export async function readDotenv(path: string, processEnv: Env = {}): Promise<DotenvFile> {
   const read = await readBoundedFile(path, 1024 * 1024);
   if (!read.ok) {
     return read.problem === "missing"
       ? { path, exists: false, entries: [], badLines: [] }
       : { path, exists: true, entries: [], badLines: [], readError: read.rustError };
   }
-  const { entries, badLines } = parseDotenv(Buffer.from(read.bytes).toString("utf8"));
+  const { entries, badLines } = parseDotenv(Buffer.from(read.bytes).toString("utf8"), processEnv);
   return {
     path,
     exists: true,

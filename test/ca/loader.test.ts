@@ -351,6 +351,21 @@ describe("fact 5: a refused bundle leaves the base roots only, and login fails",
 });
 
 describe("parseDotenv (dotenvy's syntax)", () => {
+  it("substitutes $VAR and ${VAR} (the environment first, then earlier lines), not in single quotes", () => {
+    const { entries } = parseDotenv(
+      ["CORP=/etc/corp", "SSL_CERT_FILE=${HOME}/corp.pem", 'A="$CORP/root.pem"', "B='$CORP'", "C=\\$CORP", "D=$UNSET_THING/x"].join("\n"),
+      { HOME: "/home/dev" },
+    );
+    expect(entries.map((e) => [e.key, e.value])).toEqual([
+      ["CORP", "/etc/corp"],
+      ["SSL_CERT_FILE", "/home/dev/corp.pem"],
+      ["A", "/etc/corp/root.pem"],
+      ["B", "$CORP"],
+      ["C", "$CORP"],
+      ["D", "/x"],
+    ]);
+  });
+
   it("reads KEY=value, export, quotes, comments; reports bad lines", () => {
     const { entries, badLines } = parseDotenv(
       [
