@@ -13,8 +13,8 @@ import { isTable, type TomlTable } from "../src/codex/config.js";
 import { readBoundedFile } from "../src/ca/file.js";
 import { NET_CODES, diagnoseFailure } from "../src/net/diagnose.js";
 import { resolveProxy, type ProxyDecision } from "../src/net/proxy.js";
-import { anchorFromCertificateDer, verifyServerChain, type TrustAnchor } from "../src/net/verify.js";
-import { codexAnchors } from "../src/net/anchors.js";
+import { verifyServerChain, type TrustAnchor } from "../src/net/verify.js";
+import { baseAnchors, codexAnchors } from "../src/net/anchors.js";
 import { vendorFromNames } from "../src/net/vendors.js";
 import { chainData } from "../src/net/chain-table.js";
 import {
@@ -359,10 +359,8 @@ async function checkFiles(ctx: CheckContext, spec: ExporterSpec, finding: Emit):
   const data: Record<string, unknown> = {};
 
   // --- the collector's trust anchors ---
-  const baseAnchors = ctx.ca.baseRoots.certificates
-    .map((der) => anchorFromCertificateDer(der, "base roots"))
-    .filter((a): a is TrustAnchor => a !== undefined);
-  let anchors: TrustAnchor[] = baseAnchors;
+  const base = baseAnchors(ctx.ca);
+  let anchors: TrustAnchor[] = base;
   let trust = `the base roots (${ctx.ca.baseRoots.description})`;
   const ca = await readTls(ctx, spec, "ca-certificate", finding, findings);
   if (ca) {
@@ -381,7 +379,7 @@ async function checkFiles(ctx: CheckContext, spec: ExporterSpec, finding: Emit):
         trust = `only ca-certificate ${ca.path} (${parsed.certificates.length} certificate(s))`;
       } else {
         // tonic: ClientTlsConfig::with_enabled_roots() + ca_certificate → the roots plus this file.
-        anchors = [...baseAnchors, ...parsed.anchors];
+        anchors = [...base, ...parsed.anchors];
         trust = `ca-certificate ${ca.path} (${parsed.certificates.length} certificate(s)) plus the base roots (${ctx.ca.baseRoots.description})`;
       }
     }

@@ -9,7 +9,7 @@ import { isTable, selectedProfile, PROFILE_KEYS, type CodexConfigReport, type To
 import type { DotenvFile } from "./dotenv.js";
 import { parsePolicy, tomlKey, tomlString, tomlType } from "./policy.js";
 import { parseProxyUrl } from "../net/proxy.js";
-import { probeTcp } from "../net/egress.js";
+import { probeTcp } from "../net/connect.js";
 
 export type ConfigIssueCode =
   | "CONFIG_WRONG_TYPE"

@@ -13,11 +13,18 @@ export function codexAnchors(ca: CaReport): TrustAnchor[] {
   const hit = cache.get(ca);
   if (hit) return hit;
   const bundle = ca.bundle?.codexLoads ? (ca.bundle.parse?.certificates ?? []) : [];
-  const anchors = [
-    ...toAnchors(ca.baseRoots.certificates, ca.baseRoots.origin === "env" ? "SSL_CERT_FILE/SSL_CERT_DIR" : "system store"),
-    ...toAnchors(bundle, ca.selection.sourceEnv ?? "bundle"),
-  ];
+  const anchors = [...baseAnchors(ca), ...toAnchors(bundle, ca.selection.sourceEnv ?? "bundle")];
   cache.set(ca, anchors);
+  return anchors;
+}
+
+/** The base roots alone (what Codex trusts without its bundle; also the OTLP gRPC exporter's base). */
+export function baseAnchors(ca: CaReport): TrustAnchor[] {
+  const key = ca.baseRoots;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const anchors = toAnchors(ca.baseRoots.certificates, ca.baseRoots.origin === "env" ? "SSL_CERT_FILE/SSL_CERT_DIR" : "system store");
+  cache.set(key, anchors);
   return anchors;
 }
 

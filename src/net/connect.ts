@@ -181,3 +181,26 @@ export async function openStream(
   if (head.rest.length > 0) stream.unshift(head.rest);
   return { ok: true, socket: stream };
 }
+
+/** A quick TCP connect (is anything listening there?), bounded by timeoutMs and the signal. */
+export function probeTcp(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; code: string }> {
+  return new Promise((resolve) => {
+    let done = false;
+    const socket = net.connect({ host, port });
+    // Without an error listener from the start, a refused connect would be an uncaught error.
+    const finish = (r: { ok: true } | { ok: false; code: string }) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      socket.destroy();
+      resolve(r);
+    };
+    const onAbort = () => finish({ ok: false, code: "ETIMEDOUT" });
+    const timer = setTimeout(onAbort, timeoutMs);
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    socket.once("connect", () => finish({ ok: true }));
+    socket.once("error", (err: NodeJS.ErrnoException) => finish({ ok: false, code: err.code ?? "ERROR" }));
+  });
+}

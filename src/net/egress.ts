@@ -6,7 +6,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import * as net from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { EgressChildReport, EgressOutcome } from "./egress-child.js";
 
@@ -100,27 +99,5 @@ export function runEgressProbe(input: EgressInput): Promise<EgressResult> {
       const firstLine = stderr.split(/\r?\n/).find((l) => l.trim() !== "" && !/Warning:/.test(l));
       settle({ outcome: "child-failed", exitCode: code, stderr: firstLine?.slice(0, 240) });
     });
-  });
-}
-
-/** A quick TCP connect (is anything listening there?), bounded by timeoutMs and the signal. */
-export function probeTcp(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; code: string }> {
-  return new Promise((resolve) => {
-    let done = false;
-    const socket = net.connect({ host, port });
-    const finish = (r: { ok: true } | { ok: false; code: string }) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      socket.destroy();
-      resolve(r);
-    };
-    const onAbort = () => finish({ ok: false, code: "ETIMEDOUT" });
-    const timer = setTimeout(onAbort, timeoutMs);
-    signal.addEventListener("abort", onAbort, { once: true });
-    if (signal.aborted) onAbort();
-    socket.once("connect", () => finish({ ok: true }));
-    socket.once("error", (err: NodeJS.ErrnoException) => finish({ ok: false, code: err.code ?? "ERROR" }));
   });
 }

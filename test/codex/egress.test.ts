@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeTcp, runEgressProbe } from "../../src/net/egress.js";
+import { runEgressProbe } from "../../src/net/egress.js";
+import { probeTcp } from "../../src/net/connect.js";
 import { mintIntermediate, mintLeaf, mintRoot, startOrigin, startProxy, type LabServer, type Origin } from "../lab/index.js";
 import { closedPort, openPort } from "./harness.js";
 
