@@ -5,7 +5,7 @@ import { defineCheck, type Finding } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { OTHER_TOOL_CA_VARS, PROXY_VARS, varState } from "../src/env.js";
 import { readBoundedFile } from "../src/ca/file.js";
-import { parsePem } from "../src/ca/pem.js";
+import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
 import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
 import type { Table } from "../src/report/human.js";
@@ -186,7 +186,7 @@ function dotenvFindings(ctx: CheckContext, emit: Emit): Finding[] {
 async function pemFingerprints(path: string): Promise<{ ok: true; set: Set<string> } | { ok: false; detail: string }> {
   const read = await readBoundedFile(path);
   if (!read.ok) return { ok: false, detail: read.rustError };
-  const certs = parsePem(read.bytes).blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
+  const certs = certificateBlocks(parsePem(read.bytes));
   return { ok: true, set: fingerprints(certs) };
 }
 

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as tls from "node:tls";
 import { join } from "node:path";
-import { parsePem } from "./pem.js";
+import { certificateBlocks, parsePem } from "./pem.js";
 import { readBoundedFile, rustIoError } from "./file.js";
 import type { Env } from "../env.js";
 
@@ -35,7 +35,7 @@ export async function loadPemCertificates(path: string, into: RootSet): Promise<
   let rest = read.bytes;
   for (;;) {
     const parsed = parsePem(rest);
-    for (const block of parsed.blocks) if (block.kind === "certificate" && block.der) into.certificates.push(block.der);
+    into.certificates.push(...certificateBlocks(parsed));
     if (!parsed.error) return;
     into.errors.push(`failed to parse PEM: ${parsed.error.display} in ${path}`);
     if (parsed.error.resumeOffset === undefined) return;
@@ -109,7 +109,7 @@ export async function loadPlatformRoots(probe: PlatformProbe): Promise<RootSet> 
       return "";
     });
     const parsed = parsePem(new TextEncoder().encode(pem));
-    for (const b of parsed.blocks) if (b.kind === "certificate" && b.der) set.certificates.push(b.der);
+    set.certificates.push(...certificateBlocks(parsed));
   } else if (probe.platform === "win32") {
     const getCA = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
     set.description = "Windows certificate store";
@@ -118,7 +118,7 @@ export async function loadPlatformRoots(probe: PlatformProbe): Promise<RootSet> 
     } else {
       for (const pem of getCA("system")) {
         const parsed = parsePem(new TextEncoder().encode(pem));
-        for (const b of parsed.blocks) if (b.kind === "certificate" && b.der) set.certificates.push(b.der);
+        set.certificates.push(...certificateBlocks(parsed));
       }
     }
   } else {

@@ -62,6 +62,11 @@ function startsWith(line: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
+/** The DER of every CERTIFICATE block the iterator got through (before any error). */
+export function certificateBlocks(parsed: PemParse): Uint8Array[] {
+  return parsed.blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
+}
+
 /** Rust's `{:?}` of a Vec<u8>: `[45, 45, 69]`. */
 export function rustDebugBytes(data: Uint8Array): string {
   return `[${Array.from(data).join(", ")}]`;

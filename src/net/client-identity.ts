@@ -10,7 +10,7 @@
 // - otlp-grpc: tonic's `Identity::from_pem(cert, key)` reads the two files separately.
 // PEM sections are read with the same pki-types iterator model the CA loader uses.
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
-import { parsePem, type PemBlock, type SectionKind } from "../ca/pem.js";
+import { certificateBlocks, parsePem, type PemBlock, type SectionKind } from "../ca/pem.js";
 import { x509 } from "../ca/x509.js";
 import { anchorFromCertificateDer, type TrustAnchor } from "./verify.js";
 
@@ -35,7 +35,7 @@ export interface CollectorCaParse {
 export function parseCollectorCa(bytes: Uint8Array, source: string): CollectorCaParse {
   const parsed = parsePem(bytes);
   if (parsed.error) return { certificates: [], anchors: [], error: `invalid certificate encoding: ${parsed.error.display} (line ${parsed.error.line})` };
-  const certificates = parsed.blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
+  const certificates = certificateBlocks(parsed);
   if (certificates.length === 0) {
     return { certificates, anchors: [], error: `no CERTIFICATE block${describeOthers(parsed.blocks)}` };
   }
@@ -78,7 +78,7 @@ export function parseIdentity(certBytes: Uint8Array, keyBytes: Uint8Array, mode:
 
   if (mode === "separate") {
     if (certParse.error) return { certificates: [], error: `client certificate: ${certParse.error.display}`, problem: "certificate" };
-    const certificates = certParse.blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
+    const certificates = certificateBlocks(certParse);
     if (certificates.length === 0) return { certificates, error: `no CERTIFICATE block in the certificate file${describeOthers(certParse.blocks)}`, problem: "certificate" };
     if (keyParse.error) return { certificates, error: `private key: ${keyParse.error.display}`, problem: "key" };
     const key = keyAlone[0];
@@ -97,7 +97,7 @@ export function parseIdentity(certBytes: Uint8Array, keyBytes: Uint8Array, mode:
   if (other) {
     return { certificates: [], error: `No valid certificate was found: the identity holds a ${other.label} block, which Codex refuses`, problem: problemOf(other.beginLine) };
   }
-  const certificates = parsed.blocks.filter((b) => b.kind === "certificate" && b.der).map((b) => b.der as Uint8Array);
+  const certificates = certificateBlocks(parsed);
   const keys = parsed.blocks.filter((b) => b.kind !== undefined && KEY_KINDS.has(b.kind) && b.der);
   if (certificates.length === 0) {
     return { certificates, error: `private key or certificate not found: no CERTIFICATE block in the certificate file${describeOthers(certParse.blocks)}`, problem: "certificate" };
