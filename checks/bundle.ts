@@ -6,6 +6,7 @@ import type { BundleReport } from "../src/ca/loader.js";
 import type { CertSummary } from "../src/ca/certinfo.js";
 import { CA_CERT_HINT } from "../src/ca/codex-bundle.js";
 import { shellQuote } from "../src/report/shell.js";
+import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateTable, isWeakKey, validityProblems } from "../src/ca/lint.js";
 import { isCorporateOnly } from "../src/ca/public-roots.js";
 
@@ -22,7 +23,7 @@ const codes = {
   CA_FILE_MISSING: {
     level: "error",
     message: "{var} points to {path}, which does not exist.",
-    hint: "Fix the path, or unset it: unset {var}",
+    hint: "Fix the path, or drop the variable: {unset}",
   },
   CA_FILE_IS_DIRECTORY: {
     level: "error",
@@ -47,7 +48,7 @@ const codes = {
   CA_FILE_EMPTY: {
     level: "error",
     message: "{path} (from {var}) is empty.",
-    hint: "Export the corporate root as PEM into it, or unset {var}.",
+    hint: "Export the corporate root as PEM into it, or drop the variable: {unset}",
   },
   CA_NO_CERTIFICATES: {
     level: "error",
@@ -196,7 +197,7 @@ const codes = {
   CA_CORPORATE_ONLY_REPLACES_ROOTS: {
     level: "warn",
     message: "SSL_CERT_FILE={path} REPLACES the system roots for Codex, and it holds only {count} non-public certificate(s): every host your proxy does not intercept (bypass lists, pinned sites) will fail with UnknownIssuer.",
-    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={qpath}; unset SSL_CERT_FILE\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle} {qpath} > ~/combined-ca.pem",
+    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={qpath}; {unset}\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle} {qpath} > ~/combined-ca.pem",
   },
 } as const;
 
@@ -346,7 +347,14 @@ export const bundleCheck = defineCheck({
       };
     }
     const pemPath = pemTarget(selection.path);
-    const v = { var: selection.sourceEnv, path: selection.path, pemPath, qpath: shellQuote(selection.path), qpemPath: shellQuote(pemPath) };
+    const v = {
+      var: selection.sourceEnv,
+      path: selection.path,
+      pemPath,
+      qpath: shellQuote(selection.path),
+      qpemPath: shellQuote(pemPath),
+      unset: unsetStep([selection.sourceEnv], ctx.origins, ctx.dotenv),
+    };
     const fromFile = fileFindings(bundle, v, finding);
     const findings: Finding[] = [...fromFile, ...parseFindings(bundle, v, finding, fromFile.length > 0)];
 

@@ -5,6 +5,7 @@ import { defineCheck, type Finding } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { OTHER_TOOL_CA_VARS, PROXY_VARS, varState } from "../src/env.js";
 import { readBoundedFile } from "../src/ca/file.js";
+import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
 import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
@@ -30,17 +31,17 @@ const codes = {
   BASE_ROOTS_CORPORATE_ONLY: {
     level: "warn",
     message: "{vars} replace the system roots for Codex and hold no public root ({count} certificate(s)): hosts your proxy does not intercept fail with UnknownIssuer.",
-    hint: "unset SSL_CERT_FILE SSL_CERT_DIR and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} corp-root.pem > ~/combined-ca.pem",
+    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} corp-root.pem > ~/combined-ca.pem",
   },
   BASE_ROOTS_EMPTY: {
     level: "warn",
     message: "Codex's base root store is EMPTY ({errors}): {consequence}.",
-    hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). unset SSL_CERT_FILE SSL_CERT_DIR, or point them at a real bundle.",
+    hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). {unset}, or point them at a real bundle.",
   },
   BASE_ROOTS_ERRORS: {
     level: "warn",
     message: "Loading the base roots reported: {errors}.",
-    hint: "Fix or unset SSL_CERT_FILE / SSL_CERT_DIR.",
+    hint: "Fix the paths, or {unset}",
   },
   BASE_ROOTS_FALLBACK: {
     level: "info",
@@ -146,19 +147,20 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   if (envVars.length === 0) return [];
   const vars = envVars.join(" and ");
   if (base.fellBackToPlatform) return [emit("BASE_ROOTS_FALLBACK", { vars })];
+  const unset = unsetStep(envVars, ctx.origins, ctx.dotenv);
   const out: Finding[] = [];
   if (base.certificates.length === 0) {
     const consequence = ctx.ca.bundle?.codexLoads
       ? "only the certificates of the selected bundle are trusted"
       : "with no usable bundle either, Codex trusts NOTHING and every TLS connection fails";
-    out.push(emit("BASE_ROOTS_EMPTY", { errors: base.errors.join("; ") || "no certificates", consequence }));
+    out.push(emit("BASE_ROOTS_EMPTY", { errors: base.errors.join("; ") || "no certificates", consequence, unset }));
     return out;
   }
   out.push(emit("BASE_ROOTS_REPLACED", { vars, count: base.certificates.length }));
-  if (base.errors.length > 0) out.push(emit("BASE_ROOTS_ERRORS", { errors: base.errors.join("; ") }));
+  if (base.errors.length > 0) out.push(emit("BASE_ROOTS_ERRORS", { errors: base.errors.join("; "), unset }));
   // When SSL_CERT_FILE is itself the selected bundle, the bundle check reports this.
   const corporate = ctx.ca.selection.selectedBy === "SSL_CERT_FILE" && !ctx.env.SSL_CERT_DIR ? undefined : isCorporateOnly(ctx.ca);
-  if (corporate) out.push(emit("BASE_ROOTS_CORPORATE_ONLY", { vars, count: corporate.count, systemBundle: corporate.systemBundle }));
+  if (corporate) out.push(emit("BASE_ROOTS_CORPORATE_ONLY", { vars, count: corporate.count, systemBundle: corporate.systemBundle, unset }));
   return out;
 }
 

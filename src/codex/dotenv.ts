@@ -98,6 +98,22 @@ export async function readDotenv(path: string, processEnv: Env = {}): Promise<Do
   };
 }
 
+/**
+ * How to remove variables, as a pasteable step: `unset` only helps for the shell's; a value from
+ * $CODEX_HOME/.env overrides the shell on every start, so that line has to go.
+ */
+export function unsetStep(names: string[], origins: Record<string, VarOrigin>, dotenv: DotenvFile): string {
+  const fromDotenv = names.filter((n) => origins[n] === "dotenv");
+  const fromShell = names.filter((n) => origins[n] !== "dotenv");
+  const steps: string[] = [];
+  if (fromShell.length > 0) steps.push(`unset ${fromShell.join(" ")}`);
+  for (const name of fromDotenv) {
+    const line = dotenv.entries.filter((e) => e.key === name).at(-1)?.line;
+    steps.push(`delete the ${name} line${line ? ` (line ${line})` : ""} from ${dotenv.path}`);
+  }
+  return steps.join("; ");
+}
+
 /** The environment Codex runs with: the shell's, overlaid by the applicable .env entries. */
 export function applyDotenv(shell: Env, dotenv: DotenvFile): { env: Env; origins: Record<string, VarOrigin> } {
   const env: Record<string, string | undefined> = { ...shell };

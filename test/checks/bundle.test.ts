@@ -59,6 +59,18 @@ const rows: Row[] = [
     },
   },
   {
+    // A stale SSL_CERT_FILE in $CODEX_HOME/.env overrides the shell on every start: `unset` can't fix it.
+    name: "a missing SSL_CERT_FILE that comes from $CODEX_HOME/.env: the fix deletes that line",
+    scenario: () => ({ env: {}, dotenv: "# old project\nSSL_CERT_FILE={dir}/gone.pem\n" }),
+    expect: {
+      ...REFUSED("CA_FILE_MISSING"),
+      result: (r) => {
+        expect(r.findings[0].hint).toMatch(/delete the SSL_CERT_FILE line \(line 2\) from .*\.env/);
+        expect(r.findings[0].hint).not.toContain("unset");
+      },
+    },
+  },
+  {
     name: "whitespace-only CODEX_CA_CERTIFICATE is a bogus path, not unset",
     scenario: (k) => ({ env: { CODEX_CA_CERTIFICATE: "  ", SSL_CERT_FILE: "{dir}/ok.pem" }, files: { "ok.pem": k.corp.root.certPem } }),
     expect: REFUSED("CA_FILE_MISSING"),
