@@ -52,8 +52,9 @@ export interface CaReport {
   /** The platform store itself (what "public roots" means on this machine). */
   platformRoots: RootSet;
   /**
-   * Roots Codex's HTTP and WebSocket paths trust: base roots ∪ bundle. When the bundle is refused,
-   * login fails outright and model traffic continues with the base roots only.
+   * Roots Codex's HTTP and WebSocket paths trust: the base roots, then the bundle's certificates
+   * (in that order; src/net/anchors.ts relies on it). When the bundle is refused, login fails
+   * outright and model traffic continues with the base roots only.
    */
   trust: {
     roots: Uint8Array[];

@@ -8,12 +8,16 @@ function toAnchors(certs: Uint8Array[], source: string): TrustAnchor[] {
   return certs.map((der) => anchorFromCertificateDer(der, source)).filter((a): a is TrustAnchor => a !== undefined);
 }
 
-/** The anchors Codex's HTTP and WebSocket paths trust: base roots ∪ the bundle it loads. */
+/** The anchors Codex's HTTP and WebSocket paths trust: exactly the loader's `trust.roots`. */
 export function codexAnchors(ca: CaReport): TrustAnchor[] {
   const hit = cache.get(ca);
   if (hit) return hit;
-  const bundle = ca.bundle?.codexLoads ? (ca.bundle.parse?.certificates ?? []) : [];
-  const anchors = [...baseAnchors(ca), ...toAnchors(bundle, ca.selection.sourceEnv ?? "bundle")];
+  // trust.roots lists the base roots first, then what the bundle adds; label each by its origin.
+  const baseCount = ca.baseRoots.certificates.length;
+  const anchors = [
+    ...baseAnchors(ca),
+    ...toAnchors(ca.trust.roots.slice(baseCount), ca.selection.sourceEnv ?? "bundle"),
+  ];
   cache.set(ca, anchors);
   return anchors;
 }
