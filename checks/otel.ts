@@ -655,7 +655,10 @@ export const otelCheck = defineCheck({
           findings.push(finding("OTEL_OFFLINE", { host }));
           return { spec, findings, data };
         }
-        const route = resolveProxy(url.href, ctx.env, ctx.options.proxy);
+        // otlp-http goes through reqwest (proxy variables apply); tonic's gRPC client has no proxy
+        // support, so Codex dials the collector directly whatever HTTPS_PROXY says.
+        const route: ProxyDecision =
+          spec.kind === "otlp-grpc" ? { target: url.href, via: null, proxy: null } : resolveProxy(url.href, ctx.env, ctx.options.proxy);
         const probe = await probeCollector({
           url,
           route,

@@ -1,6 +1,6 @@
 // A mutual-TLS probe of an OTLP collector, the way Codex's exporter connects: the route Codex
-// would pick (direct or CONNECT through the proxy), a TLS handshake that offers the configured
-// client identity, then OUR webpki-style verification of the collector's chain against the
+// would take (the caller decides: through the proxy for otlp-http, direct for gRPC), a TLS
+// handshake that offers the configured client identity, then OUR webpki-style verification of the collector's chain against the
 // exporter's own trust anchors (not Codex's CA bundle). Only after that verification passed is one
 // harmless request sent — an empty OTLP export — because a collector that rejects the client
 // certificate under TLS 1.3 only says so (with an alert) after the client's handshake finished,

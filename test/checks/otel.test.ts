@@ -342,6 +342,17 @@ const rows: Row[] = [
     check: () => expect(collector.requests.some((r) => r.httpVersion === "2.0" && r.path.endsWith("TraceService/Export") && r.clientCn === "codex-laptop")).toBe(true),
   },
   {
+    // tonic has no proxy support: Codex's gRPC exporter connects directly, so must the probe.
+    name: "otlp-grpc ignores HTTPS_PROXY (even a dead one), as Codex's tonic client does",
+    scenario: async () => ({
+      config: toml(full(grpc(collector), "otlp-grpc")),
+      files: identityFiles(good),
+      env: { HTTPS_PROXY: `http://127.0.0.1:${await startRefusedPort()}` },
+    }),
+    status: "pass",
+    codes: ["OTEL_COLLECTOR_OK"],
+  },
+  {
     name: "otlp-grpc against an HTTP/1.1-only server",
     scenario: () => ({ config: toml({ endpoint: grpc(http1Only), kind: "otlp-grpc", ca: CA }), files: identityFiles(null, publicRoot) }),
     status: "fail",
