@@ -100,6 +100,10 @@ const codes = {
     level: "info",
     message: "{var} ({origin}) does not reach sandboxed commands: {why} (harmless while they have no network).",
   },
+  SANDBOX_SET_DROPPED_NO_NETWORK: {
+    level: "info",
+    message: "set assigns {var}, but include_only ({patterns}) drops it again (harmless while commands have no network).",
+  },
   SANDBOX_SET_DROPPED: {
     level: "warn",
     message: "set assigns {var}, but include_only ({patterns}) drops it again: include_only runs after set.",
@@ -179,7 +183,9 @@ function setEntry(name: string, value: string): RenderEntry {
     const p = parseProxyUrl(value.trim());
     return p.password !== undefined ? { value: p.display, comment: "replace **** with the proxy password" } : { value: value.trim() };
   }
-  return { value };
+  // Any other URL with credentials (a package index, say): mask them and say so.
+  const masked = redactUrl(value);
+  return masked !== value ? { value: masked, comment: "replace **** with your current password" } : { value };
 }
 
 function policySummary(p: ShellEnvPolicy): string {
@@ -478,7 +484,9 @@ export const sandboxCheck = defineCheck({
       const fate = evaluation.fate(name);
       if (!fate.setDroppedByIncludeOnly) continue;
       const patterns = parsed.policy.includeOnly.map((p) => JSON.stringify(p)).join(", ");
-      findings.push(emit("SANDBOX_SET_DROPPED", { var: name, patterns, includeOnly: `${patterns}, ${JSON.stringify(name)}` }));
+      findings.push(
+        emit(networkOn ? "SANDBOX_SET_DROPPED" : "SANDBOX_SET_DROPPED_NO_NETWORK", { var: name, patterns, includeOnly: `${patterns}, ${JSON.stringify(name)}` }),
+      );
       if (watch.includes(name)) needs.push({ name, value, fate });
     }
     if (reaching.length > 0) findings.push(emit("SANDBOX_VARS_REACH", { vars: reaching.join(", ") }));

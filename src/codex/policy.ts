@@ -48,7 +48,7 @@ export const SANDBOX_CA_VARS = [
   "CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE",
   "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "PIP_CERT",
 ] as const;
-export const SANDBOX_PROXY_VARS = ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"] as const;
+export const SANDBOX_PROXY_VARS = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"] as const;
 
 export function sandboxWatchList(): string[] {
   const out: string[] = [];
@@ -365,7 +365,7 @@ export function sandboxNetwork(raw: TomlTable, profile: TomlTable | undefined): 
   const sww = isTable(raw.sandbox_workspace_write) ? raw.sandbox_workspace_write : {};
   const networkAccess = sww.network_access === true;
   const projects = isTable(raw.projects) ? Object.values(raw.projects) : [];
-  const trustedProjects = projects.filter((p) => isTable(p) && typeof p.trust_level === "string").length;
+  const trustedProjects = projects.filter((p) => isTable(p) && p.trust_level === "trusted").length;
   const base = { modeSource, networkAccess, trustedProjects };
   if (typeof raw.default_permissions === "string") {
     return {

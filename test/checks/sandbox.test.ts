@@ -305,6 +305,27 @@ const offlineRows: Row[] = [
     },
   },
   {
+    name: "include_only dropping a set CA variable is only info while commands have no network",
+    scenario: () => ({
+      config: `sandbox_mode = "read-only"\n[shell_environment_policy]\ninclude_only = ["PATH"]\nset = { SSL_CERT_FILE = "/corp.pem" }\n`,
+      env: { PATH: "/bin" },
+    }),
+    status: "pass",
+    codes: ["SANDBOX_SET_DROPPED_NO_NETWORK"],
+    absent: ["SANDBOX_SET_DROPPED"],
+  },
+  {
+    name: "a credential inside another set value (a package index URL) is masked in the fix",
+    scenario: () => ({
+      config: `${NET_ON}[shell_environment_policy]\ninclude_only = ["PATH"]\nset = { PIP_INDEX_URL = "https://bob:artifactoryTOKEN123@repo.corp/simple", SSL_CERT_FILE = "/corp.pem" }\n`,
+      env: { PATH: "/bin" },
+    }),
+    status: "warn",
+    codes: ["SANDBOX_SET_DROPPED", "SANDBOX_FIX"],
+    hints: { SANDBOX_FIX: ['PIP_INDEX_URL = "https://bob:****@repo.corp/simple"  # replace **** with your current password'] },
+    check: (r) => expect(JSON.stringify(r)).not.toContain("artifactoryTOKEN123"),
+  },
+  {
     name: "set values of secret-looking names are never echoed (names only)",
     scenario: () => ({
       config: `${NET_ON}[shell_environment_policy]\ninclude_only = ["PATH"]\nset = { GITHUB_TOKEN = "ghp_do-not-echo", SSL_CERT_FILE = "/corp.pem" }\n`,

@@ -281,6 +281,11 @@ describe("sandbox network", () => {
     const config = parseCodexConfig(configFixture("policy/trusted-projects.toml"), "x");
     expect(sandboxNetwork(config.raw, undefined).trustedProjects).toBe(1);
   });
+
+  it("an untrusted folder is not a trusted one", () => {
+    const config = parseCodexConfig('[projects."/a"]\ntrust_level = "trusted"\n[projects."/b"]\ntrust_level = "untrusted"\n', "x");
+    expect(sandboxNetwork(config.raw, undefined).trustedProjects).toBe(1);
+  });
 });
 
 describe("renderPolicyToml", () => {
