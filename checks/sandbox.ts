@@ -31,6 +31,7 @@ import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
 import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
 import type { Table } from "../src/report/human.js";
 import { isSecretName } from "../src/env.js";
+import { nearMiss } from "../src/codex/config-lint.js";
 
 const NETWORK_SNIPPET = 'sandbox_mode = "workspace-write"   # top level, above the first [table]\n\n[sandbox_workspace_write]\nnetwork_access = true';
 
@@ -186,6 +187,11 @@ function setEntry(name: string, value: string): RenderEntry {
   // Any other URL with credentials (a package index, say): mask them and say so.
   const masked = redactUrl(value);
   return masked !== value ? { value: masked, comment: "replace **** with your current password" } : { value };
+}
+
+/** "Core" or "CORE" meant "core", not the wide-open default. */
+function meantInherit(got: string): string {
+  return nearMiss(got.replace(/^"|"$/g, ""), ["all", "core", "none"]) ?? "all";
 }
 
 function policySummary(p: ShellEnvPolicy): string {
@@ -415,7 +421,7 @@ export const sandboxCheck = defineCheck({
         first.path === "shell_environment_policy"
           ? '[shell_environment_policy]\ninherit = "all"'
           : first.expected.startsWith("one of")
-            ? `[shell_environment_policy]\n${first.path.split(".").pop()} = "all"`
+            ? `[shell_environment_policy]\n${first.path.split(".").pop()} = "${meantInherit(first.got)}"`
             : `# ${first.path} must be ${first.expected}; see the config check for the corrected line`;
       findings.push(emit("SANDBOX_POLICY_INVALID", { count: typeIssues.length, first: `${first.path} is ${first.got}, expected ${first.expected}`, example }));
     }

@@ -170,8 +170,10 @@ function exampleFor(path: string, expected: string, value: unknown): string {
     return `${header}${tomlKey(leaf)} = [${item}]`;
   }
   if (expected.startsWith("one of")) {
-    const first = /"([^"]+)"/.exec(expected)?.[1] ?? "…";
-    return `${header}${tomlKey(leaf)} = ${tomlString(first)}`;
+    // The value the user most likely meant ("workspace_write" → "workspace-write"), else the first.
+    const allowed = [...expected.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    const meant = (typeof got === "string" ? nearMiss(got, allowed) : undefined) ?? allowed[0] ?? "…";
+    return `${header}${tomlKey(leaf)} = ${tomlString(meant)}`;
   }
   if (expected.startsWith("a string")) {
     const s = typeof got === "boolean" || typeof got === "number" ? String(got) : "…";

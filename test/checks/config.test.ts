@@ -195,7 +195,7 @@ const rows: Row[] = [
     status: "fail",
     codes: ["CONFIG_INVALID_VALUE"],
     exactly: ["CONFIG_INVALID_VALUE", "CONFIG_INVALID_VALUE", "CONFIG_LOADED"],
-    hints: { CONFIG_INVALID_VALUE: ['sandbox_mode = "read-only"'] },
+    hints: { CONFIG_INVALID_VALUE: ['sandbox_mode = "workspace-write"'] },
   },
   {
     name: "near-miss keys: sandbox-mode, shell_environment_polcy, sandbox_workspace_write.network",

@@ -211,6 +211,13 @@ const offlineRows: Row[] = [
     hints: { SANDBOX_POLICY_INVALID: ["[shell_environment_policy]"] },
   },
   {
+    name: 'inherit = "Core" is corrected to "core" (what was meant), not to the wide-open default',
+    scenario: () => ({ config: '[shell_environment_policy]\ninherit = "Core"\n', env: CA_ENV }),
+    status: "fail",
+    codes: ["SANDBOX_POLICY_INVALID"],
+    hints: { SANDBOX_POLICY_INVALID: ['inherit = "core"'] },
+  },
+  {
     name: "wrong member types inside the policy",
     scenario: () => ({ fixture: "policy/policy-wrong-types.toml", env: CA_ENV }),
     status: "fail",
