@@ -10,6 +10,7 @@ import type { DotenvFile } from "./dotenv.js";
 import { parsePolicy, tomlKey, tomlString, tomlType } from "./policy.js";
 import { parseProxyUrl } from "../net/proxy.js";
 import { probeTcp } from "../net/connect.js";
+import { shellQuote } from "../report/shell.js";
 
 export type ConfigIssueCode =
   | "CONFIG_WRONG_TYPE"
@@ -523,7 +524,8 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
   const issues: ConfigIssue[] = [];
   const last = new Map<string, (typeof dotenv.entries)[number]>();
   for (const entry of dotenv.entries) if (!entry.ignored) last.set(entry.key, entry);
-  const removeLine = (line: number) => `sed -i.bak '${line}d' '${dotenv.path}'`;
+  // By key, not by line number: several fixes pasted one after another must not shift each other.
+  const removeLine = (key: string) => `sed -i.bak '/^[[:space:]]*\\(export[[:space:]]\\{1,\\}\\)\\{0,1\\}${key}[[:space:]]*=/d' ${shellQuote(dotenv.path)}`;
 
   const probes: Promise<void>[] = [];
   const probed = new Map<string, Promise<{ ok: true } | { ok: false; code: string }>>();
@@ -551,7 +553,7 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
           if (r.ok) return;
           issues.push({
             code: "CONFIG_DOTENV_PROXY_DEAD",
-            vars: { path: dotenv.path, var: entry.key, line: entry.line, proxy: proxy.display, code: r.code, fix: removeLine(entry.line) },
+            vars: { path: dotenv.path, var: entry.key, line: entry.line, proxy: proxy.display, code: r.code, fix: removeLine(entry.key) },
           });
         }),
       );
@@ -570,7 +572,7 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
               line: entry.line,
               value,
               why: tilde ? ".env values are not shell-expanded, so ~ is not your home directory" : "no such file or directory",
-              fix: removeLine(entry.line),
+              fix: removeLine(entry.key),
             },
           });
         }),

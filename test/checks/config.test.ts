@@ -218,7 +218,7 @@ const rows: Row[] = [
     status: "fail",
     codes: ["CONFIG_DOTENV_PROXY_DEAD"],
     messages: { CONFIG_DOTENV_PROXY_DEAD: ["line 2", "ECONNREFUSED", "me:****@127.0.0.1"] },
-    hints: { CONFIG_DOTENV_PROXY_DEAD: ["sed -i.bak '2d'"] },
+    hints: { CONFIG_DOTENV_PROXY_DEAD: ["HTTPS_PROXY[[:space:]]*=/d'"] },
   },
   {
     // Codex never uses HTTP_PROXY for https, and https_proxy is hidden by HTTPS_PROXY: neither breaks it.
