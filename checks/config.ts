@@ -91,6 +91,11 @@ const codes = {
     message: "[mcp_servers.{server}] reads its bearer token from {var}, which is {state} in the environment Codex runs with: that MCP server cannot authenticate.",
     hint: "export {var}=<token>   # or add the line {var}=<token> to $CODEX_HOME/.env",
   },
+  CONFIG_MCP_INLINE_BEARER: {
+    level: "error",
+    message: "[{path}] has an inline bearer_token: Codex refuses it (a secret must not live in config.toml).",
+    hint: "Move the token into an environment variable and name it instead:\n[{path}]\nbearer_token_env_var = \"{tokenVar}\"",
+  },
   CONFIG_DOTENV_PROXY_DEAD: {
     level: "error",
     message: "{path} line {line} sets {var}={proxy}, but nothing answers there ({code}). A .env value overrides the shell's, so Codex's requests (and sandboxed commands) fail with only \"error sending request\".",

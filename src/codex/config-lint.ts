@@ -26,6 +26,7 @@ export type ConfigIssueCode =
   | "CONFIG_ENV_KEY_UNSET"
   | "CONFIG_ENV_KEY_UNSET_UNUSED"
   | "CONFIG_BEARER_ENV_UNSET"
+  | "CONFIG_MCP_INLINE_BEARER"
   | "CONFIG_DOTENV_PROXY_DEAD"
   | "CONFIG_DOTENV_PROXY_UNCHECKED"
   | "CONFIG_DOTENV_CA_MISSING";
@@ -350,6 +351,19 @@ function lintOtel(lint: Lint, otel: unknown): void {
       }
       lint.add("CONFIG_OTEL_NAMED_EXPORTER", { key, slot, name, snippet: lines.join("\n") });
     }
+    for (const kind of ["otlp-http", "otlp-grpc"] as const) {
+      const exporter = value[kind];
+      const at = `${path}.${tomlKey(kind)}`;
+      if (exporter === undefined || !lint.expect(at, exporter, "table")) continue;
+      const e = exporter as TomlTable;
+      lint.expect(`${at}.endpoint`, e.endpoint, "string");
+      lint.expect(`${at}.protocol`, e.protocol, "string");
+      lint.expect(`${at}.headers`, e.headers, "table");
+      if (e.tls === undefined || !lint.expect(`${at}.tls`, e.tls, "table")) continue;
+      for (const key of ["ca-certificate", "client-certificate", "client-private-key"]) {
+        lint.expect(`${at}.tls.${tomlKey(key)}`, (e.tls as TomlTable)[key], "string");
+      }
+    }
   }
 }
 
@@ -455,6 +469,18 @@ function lintMcp(lint: Lint, raw: TomlTable, env: Env): void {
     const path = `mcp_servers.${tomlKey(name)}`;
     if (!lint.expect(path, entry, "table")) continue;
     const s = entry as TomlTable;
+    // Wrong types here make Codex refuse the whole config.toml, like anywhere else.
+    lint.expect(`${path}.url`, s.url, "string");
+    lint.expect(`${path}.command`, s.command, "string");
+    lint.expect(`${path}.args`, s.args, "string-array");
+    lint.expect(`${path}.enabled`, s.enabled, "boolean");
+    lint.expect(`${path}.required`, s.required, "boolean");
+    lint.expect(`${path}.http_headers`, s.http_headers, "table");
+    lint.expect(`${path}.env_http_headers`, s.env_http_headers, "table");
+    // Codex accepts `bearer_token` only to refuse it: a secret must not live in config.toml.
+    if (s.bearer_token !== undefined) {
+      lint.add("CONFIG_MCP_INLINE_BEARER", { path, tokenVar: `MCP_${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN` });
+    }
     if (!lint.expect(`${path}.bearer_token_env_var`, s.bearer_token_env_var, "string")) continue;
     if (typeof s.bearer_token_env_var === "string" && s.enabled !== false && isBlank(env[s.bearer_token_env_var])) {
       lint.add("CONFIG_BEARER_ENV_UNSET", { server: name, var: s.bearer_token_env_var, state: env[s.bearer_token_env_var] === undefined ? "not set" : "empty" });

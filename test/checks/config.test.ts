@@ -213,6 +213,22 @@ const rows: Row[] = [
     absent: ["CONFIG_MISSPELT_KEY"],
   },
   {
+    name: "an inline MCP bearer_token: Codex refuses it; the fix names an environment variable",
+    scenario: () => ({ config: '[mcp_servers.docs-search]\nurl = "https://mcp.corp.example/mcp"\nbearer_token = "tok-do-not-print"\n' }),
+    status: "fail",
+    codes: ["CONFIG_MCP_INLINE_BEARER"],
+    hints: { CONFIG_MCP_INLINE_BEARER: ['bearer_token_env_var = "MCP_DOCS_SEARCH_TOKEN"'] },
+  },
+  {
+    name: "wrong types inside MCP and OTLP exporter tables stop Codex like any other",
+    scenario: () => ({
+      config: '[mcp_servers.docs]\nurl = "https://mcp.corp.example/mcp"\nrequired = "yes"\n\n[otel.exporter."otlp-http"]\nendpoint = 4318\n[otel.exporter."otlp-http".tls]\nca-certificate = 5\n',
+    }),
+    status: "fail",
+    codes: ["CONFIG_WRONG_TYPE"],
+    exactly: ["CONFIG_LOADED", "CONFIG_WRONG_TYPE", "CONFIG_WRONG_TYPE", "CONFIG_WRONG_TYPE"],
+  },
+  {
     name: ".env proxy that is not listening (real closed port, with credentials redacted)",
     scenario: async () => ({ dotenv: `# stale\nHTTPS_PROXY=http://me:hunter2@127.0.0.1:${await closedPort()}\n`, options: { offline: false } }),
     status: "fail",
