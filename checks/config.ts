@@ -6,6 +6,10 @@ import { defineCheck, type Finding } from "../src/check.js";
 import { selectedProfile } from "../src/codex/config.js";
 import { lintConfig, lintDotenv, type ConfigIssue } from "../src/codex/config-lint.js";
 import { resolveProxy } from "../src/net/proxy.js";
+import { shellQuote } from "../src/report/shell.js";
+
+/** Snippets show the corrected lines with their table: pasting a second copy of a header breaks TOML. */
+const MERGE = "# Make {file} read like this (edit the existing lines; each [table] header may appear only once):\n";
 
 const codes = {
   CONFIG_MISSING: {
@@ -19,62 +23,62 @@ const codes = {
   CONFIG_SYNTAX_ERROR: {
     level: "error",
     message: "{path} is not valid TOML (line {line}, column {column}): {message}. Codex refuses to start with it.",
-    hint: "Fix line {line} of {path}, then check the file: python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], \"rb\"))' {path}",
+    hint: "Fix line {line} of {path}, then check the file: python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], \"rb\"))' {qpath}",
   },
   CONFIG_UNREADABLE: {
     level: "error",
     message: "{path} exists but cannot be read ({detail}): Codex fails to start.",
-    hint: "ls -ld {path} && chmod u+r {path}",
+    hint: "ls -ld {qpath} && chmod u+r {qpath}",
   },
   CONFIG_WRONG_TYPE: {
     level: "error",
     message: "{key} is {got} in {file}, but Codex expects {expected}: Codex refuses to load the file (\"invalid type\").",
-    hint: "{example}",
+    hint: MERGE + "{example}",
   },
   CONFIG_INVALID_VALUE: {
     level: "error",
     message: "{key} = {got} in {file} is not valid (Codex expects {expected}): Codex refuses to load the file.",
-    hint: "{example}",
+    hint: MERGE + "{example}",
   },
   CONFIG_PROFILE_NOT_FOUND: {
     level: "error",
     message: "profile = \"{profile}\" names no [profiles.{profile}] table (defined: {available}): Codex stops with \"config profile `{profile}` not found\".",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_PROFILE_KEY_IGNORED: {
     level: "warn",
     message: "[profiles.{profile}] sets {key}, which Codex does not read from a profile: the top-level value (or the default) applies.",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_MISSPELT_KEY: {
     level: "warn",
     message: "{key} is not a Codex setting ({effect}); you probably meant {suggestion}.",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_RESERVED_PROVIDER: {
     level: "error",
     message: "[model_providers.{id}] reuses a built-in provider id: Codex refuses to start with \"model_providers contains reserved built-in provider IDs: {id}. Built-in providers cannot be overridden.\"",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_PROVIDER_NOT_FOUND: {
     level: "error",
     message: "model_provider = \"{id}\", but there is no [model_providers.{id}] table: Codex stops with \"Model provider `{id}` not found\".",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_WIRE_API_CHAT: {
     level: "error",
     message: "[model_providers.{id}] has wire_api = \"chat\", which Codex no longer supports (it refuses to start): only \"responses\" works.",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_OTEL_NAMED_EXPORTER: {
     level: "error",
     message: "[{key}] is a named exporter table (the shape a widely shared article shows): Codex only accepts \"otlp-http\" or \"otlp-grpc\" there and refuses to load the file (unknown variant `{name}`).",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_AUTH_TABLE: {
     level: "warn",
     message: "cli_auth_credentials_store = \"{value}\" sits under [auth], where Codex ignores it: credentials stay in the default file store ($CODEX_HOME/auth.json).",
-    hint: "{snippet}",
+    hint: MERGE + "{snippet}",
   },
   CONFIG_ENV_KEY_UNSET: {
     level: "error",
@@ -125,10 +129,10 @@ export const configCheck = defineCheck({
 
     if (config.error) {
       if (config.error.kind === "read" || config.error.line === undefined) {
-        findings.push(finding("CONFIG_UNREADABLE", { path: config.path, detail: config.error.message.replace(/^cannot read:\s*/, "") }));
+        findings.push(finding("CONFIG_UNREADABLE", { path: config.path, qpath: shellQuote(config.path), detail: config.error.message.replace(/^cannot read:\s*/, "") }));
       } else {
         findings.push(
-          finding("CONFIG_SYNTAX_ERROR", { path: config.path, line: config.error.line, column: config.error.column ?? "?", message: config.error.message }),
+          finding("CONFIG_SYNTAX_ERROR", { path: config.path, qpath: shellQuote(config.path), line: config.error.line, column: config.error.column ?? "?", message: config.error.message }),
         );
       }
     } else if (!config.exists) {

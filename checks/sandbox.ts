@@ -18,6 +18,7 @@ import {
   renderPolicyToml,
   sandboxNetwork,
   sandboxSpawnEnv,
+  tomlKey,
   sandboxWatchList,
   wildmatch,
   type Inherit,
@@ -33,7 +34,13 @@ import type { Table } from "../src/report/human.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
 
-const NETWORK_SNIPPET = 'sandbox_mode = "workspace-write"   # top level, above the first [table]\n\n[sandbox_workspace_write]\nnetwork_access = true';
+/** Where sandbox_mode must change: the active profile overrides the top level. */
+function networkSnippet(profile: string | undefined): string {
+  const mode = profile
+    ? `[profiles.${tomlKey(profile)}]\nsandbox_mode = "workspace-write"   # the active profile decides the mode`
+    : 'sandbox_mode = "workspace-write"   # top level, above the first [table]';
+  return `# Edit existing lines rather than repeating a [table] header:\n${mode}\n\n[sandbox_workspace_write]\nnetwork_access = true`;
+}
 
 const codes = {
   SANDBOX_CONFIG_UNREADABLE: {
@@ -376,7 +383,7 @@ function egressFindings(
 
 // ---------------------------------------------------------------------------------------------
 
-function networkFindings(emit: Emit, net: SandboxNetwork): Finding[] {
+function networkFindings(emit: Emit, net: SandboxNetwork, profile: string | undefined): Finding[] {
   const out: Finding[] = [];
   const source = net.modeSource === "profile" ? " (from the active profile)" : net.modeSource === "assumed" ? " (assumed)" : "";
   const network = net.network === null ? "decided by [permissions]" : net.network ? "yes" : "no";
@@ -389,7 +396,9 @@ function networkFindings(emit: Emit, net: SandboxNetwork): Finding[] {
     out.push(emit("SANDBOX_MODE_ASSUMED", { projects }));
   }
   if (net.network === null) out.push(emit("SANDBOX_PERMISSIONS_PROFILE", { why: net.why }));
-  if (net.network === false) out.push(emit("SANDBOX_NETWORK_DISABLED", { why: net.why, snippet: NETWORK_SNIPPET }));
+  if (net.network === false) {
+    out.push(emit("SANDBOX_NETWORK_DISABLED", { why: net.why, snippet: networkSnippet(net.modeSource === "profile" ? profile : undefined) }));
+  }
   if (net.networkAccessIgnored) out.push(emit("SANDBOX_NETWORK_ACCESS_IGNORED", { mode: net.mode ?? "?", source }));
   return out;
 }
@@ -458,8 +467,9 @@ export const sandboxCheck = defineCheck({
     }
 
     // Network.
-    const net = sandboxNetwork(raw, selectedProfile(ctx.config).table);
-    findings.push(...networkFindings(emit, net));
+    const profile = selectedProfile(ctx.config);
+    const net = sandboxNetwork(raw, profile.table);
+    findings.push(...networkFindings(emit, net, profile.name));
     const networkOn = net.network !== false;
 
     // Every CA and proxy variable, traced through the policy.

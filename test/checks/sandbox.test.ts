@@ -312,6 +312,13 @@ const offlineRows: Row[] = [
     },
   },
   {
+    name: "sandbox_mode from the active profile: the network fix edits that profile (a top-level line would be overridden)",
+    scenario: () => ({ config: 'profile = "ci"\n\n[profiles.ci]\nsandbox_mode = "read-only"\n', env: { PATH: "/bin" } }),
+    status: "pass",
+    codes: ["SANDBOX_NETWORK_DISABLED"],
+    hints: { SANDBOX_NETWORK_DISABLED: ['[profiles.ci]\nsandbox_mode = "workspace-write"'] },
+  },
+  {
     name: "include_only dropping a set CA variable is only info while commands have no network",
     scenario: () => ({
       config: `sandbox_mode = "read-only"\n[shell_environment_policy]\ninclude_only = ["PATH"]\nset = { SSL_CERT_FILE = "/corp.pem" }\n`,
