@@ -342,8 +342,13 @@ describe("lintConfig never throws on odd TOML", () => {
     for (const key of keys) {
       for (const value of values) {
         const parts = key.split(".");
-        const text = parts.length === 1 ? `${key} = ${value}\nprofile = "p"\n` : `[${parts.slice(0, -1).join(".")}]\n${parts[parts.length - 1]} = ${value}\n`;
+        const text =
+          parts.length === 1
+            ? `${key} = ${value}\n${key === "profile" ? "" : 'profile = "p"\n'}`
+            : `[${parts.slice(0, -1).join(".")}]\n${parts[parts.length - 1]} = ${value}\n`;
         const config = parseCodexConfig(text, "config.toml");
+        // The TOML itself must parse, or lintConfig returns early and this proves nothing.
+        expect(config.error, text).toBeUndefined();
         expect(() => lintConfig(config, {}), text).not.toThrow();
         n++;
       }
