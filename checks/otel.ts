@@ -455,7 +455,8 @@ async function checkIdentity(
   } else if (facts.notAfter.getTime() - now < 14 * 86_400_000) {
     findings.push(finding("OTEL_CLIENT_CERT_EXPIRES_SOON", { ...base, date: facts.notAfter.toISOString().slice(0, 10), days: days(facts.notAfter.getTime() - now) }));
   }
-  if (facts.eku && !facts.eku.includes(OID_CLIENT_AUTH)) {
+  // anyExtendedKeyUsage is accepted by Go collectors (the OpenTelemetry Collector) for client auth.
+  if (facts.eku && !facts.eku.includes(OID_CLIENT_AUTH) && !facts.eku.includes("2.5.29.37.0")) {
     findings.push(finding("OTEL_CLIENT_CERT_NO_CLIENT_AUTH", { ...base, eku: facts.eku.map((o) => EKU_NAMES[o] ?? o).join(", ") || "empty" }));
     usable = false;
   }

@@ -440,8 +440,10 @@ export const sandboxCheck = defineCheck({
       const value = isTable(raw.shell_environment_policy) ? raw.shell_environment_policy[key] : undefined;
       let snippet = `[shell_environment_policy]\n# valid keys: ${issue.expected}`;
       if (meant === "include_only" && isTable(value)) {
-        const names = Object.entries(value).filter(([, v]) => v === true).map(([k]) => JSON.stringify(k));
-        snippet = `[shell_environment_policy]\ninclude_only = [${names.join(", ")}]   # keeps ONLY these (plus what matches); list PATH, HOME, … too`;
+        // include_only keeps ONLY what it lists: start from the core names so PATH and HOME survive.
+        const wanted = Object.entries(value).filter(([, v]) => v === true).map(([k]) => k);
+        const names = [...new Set([...coreVars(platform), ...wanted])].map((k) => JSON.stringify(k));
+        snippet = `[shell_environment_policy]\ninclude_only = [${names.join(", ")}]   # keeps ONLY these names`;
       } else if (meant === "include_only" && Array.isArray(value)) {
         snippet = `[shell_environment_policy]\ninclude_only = [${value.map((v) => JSON.stringify(String(v))).join(", ")}]`;
       } else if (meant) {

@@ -1,6 +1,7 @@
 // The egress probe's child process: started by src/net/egress.ts with `process.execPath` and EXACTLY
-// the environment Codex would give a sandboxed command (nothing inherited from the doctor). It does
-// what a sandboxed Node tool does: picks the proxy from its own environment, lets Node verify the
+// the environment Codex would give a sandboxed command (nothing inherited from the doctor). It picks
+// the proxy from that environment with the rules resolveProxy() applies (HTTPS_PROXY, then
+// ALL_PROXY, NO_PROXY; npm would also fall back to HTTP_PROXY), lets Node verify the
 // chain with its bundled roots plus NODE_EXTRA_CA_CERTS (read by Node at startup), sends one HEAD
 // request (no credentials) once the chain is trusted, and prints ONE JSON line with the outcome.
 // Usage: node egress-child.js <https-url> <timeout-ms>

@@ -254,6 +254,18 @@ const rows: Row[] = [
     codes: ["OTEL_CLIENT_CERT_REQUIRED"],
   },
   {
+    // Go collectors (the OpenTelemetry Collector) accept anyExtendedKeyUsage for client auth.
+    name: "client cert with anyExtendedKeyUsage only: not flagged (files only, offline)",
+    scenario: async () => ({
+      config: toml(full(traces(collector))),
+      files: identityFiles(await mintClientCert(clientCa, { cn: "codex-any-eku", eku: ["2.5.29.37.0"] })),
+      offline: true,
+    }),
+    status: "pass",
+    codes: ["OTEL_CLIENT_CERT_OK"],
+    absent: ["OTEL_CLIENT_CERT_NO_CLIENT_AUTH"],
+  },
+  {
     name: "client cert with EKU serverAuth only",
     scenario: () => ({ config: toml(full(traces(collector))), files: identityFiles(serverAuthOnly) }),
     status: "fail",

@@ -229,7 +229,7 @@ const offlineRows: Row[] = [
     scenario: () => ({ fixture: "policy/policy-unknown-key.toml", env: CA_ENV }),
     status: "warn",
     codes: ["SANDBOX_POLICY_UNKNOWN_KEY"],
-    hints: { SANDBOX_POLICY_UNKNOWN_KEY: ['include_only = ["SSL_CERT_FILE"]'] },
+    hints: { SANDBOX_POLICY_UNKNOWN_KEY: ['"PATH"', '"HOME"', '"SSL_CERT_FILE"]'] },
     messages: { SANDBOX_POLICY_UNKNOWN_KEY: ["include", "you probably meant include_only"] },
   },
   {
