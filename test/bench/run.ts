@@ -73,10 +73,28 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const runs = quick ? 5 : 15;
 
+  // 4. Memory per bundle byte, measured first (before other phases leave garbage behind): what a
+  // parse RETAINS, garbage collected before and after (`npm run bench` passes --expose-gc).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run the bench with node --expose-gc (npm run bench does)");
+  // DER bytes live in ArrayBuffers outside the JS heap: count both.
+  const used = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  gc();
+  const before = used();
+  const kept = parseCodexBundle(big);
+  gc();
+  const grown = used() - before;
+  rows.push({ name: "heap retained per bundle byte", ratio: Math.max(grown, 0) / big.length, bound: 10, detail: `${(grown / 1048576).toFixed(1)} MiB for ${(big.length / 1048576).toFixed(1)} MiB (${kept.certificates.length} certificates)` });
+
+
   // 1. PEM parsing.
   const ours = await time(() => parseCodexBundle(big), runs);
   const naive = await time(() => naiveLoad(big), runs);
-  rows.push({ name: "PEM load (Codex model / naive OpenSSL)", ratio: ours / naive, bound: 3, detail: `${ours.toFixed(1)} ms vs ${naive.toFixed(1)} ms for ${(big.length / 1024).toFixed(0)} KiB` });
+  // The model does more than OpenSSL's reader: it also builds a webpki trust anchor per certificate.
+  rows.push({ name: "PEM load (Codex model / naive OpenSSL)", ratio: ours / naive, bound: 5, detail: `${ours.toFixed(1)} ms vs ${naive.toFixed(1)} ms for ${(big.length / 1024).toFixed(0)} KiB` });
 
   // 2. Offline run.
   const options: RunOptions = { offline: true, verbose: false, strict: false, timeoutMs: 1000, targets: [], codexHome: join(dir, "home") };
@@ -112,13 +130,6 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([silent.close(), hang.close()]);
   }
-
-  // 4. Memory per bundle byte.
-  globalThis.gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const kept = parseCodexBundle(big);
-  const grown = process.memoryUsage().heapUsed - before;
-  rows.push({ name: "heap growth per bundle byte", ratio: Math.max(grown, 0) / big.length, bound: 40, detail: `${(grown / 1048576).toFixed(1)} MiB for ${(big.length / 1048576).toFixed(1)} MiB (${kept.certificates.length} certificates)` });
 
   const width = Math.max(...rows.map((r) => r.name.length));
   let failed = 0;
