@@ -12,6 +12,8 @@ import { probeHttp } from "../src/net/http-probe.js";
 import { NET_CODES, diagnoseFailure, interception } from "../src/net/diagnose.js";
 import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
+import { displayUrl } from "../src/net/proxy.js";
+import { tomlType } from "../src/codex/policy.js";
 
 const ENTRY_HINT =
   'A remote server: [mcp_servers.{name}] url = "https://mcp.example.com/mcp" (optional: required = true, bearer_token_env_var = "MY_MCP_TOKEN"); a local one: command = "npx" with args = [...].';
@@ -80,18 +82,6 @@ const codes = {
 type Code = keyof typeof codes;
 type Emit = (code: Code, vars?: Vars) => Finding;
 
-function typeName(value: unknown): string {
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Date) return "a date";
-  const t = typeof value;
-  return t === "object" ? "a table" : t === "string" ? "a string" : `a ${t === "bigint" ? "number" : t}`;
-}
-
-/** Scheme, host and path only: never userinfo or a query string (either may carry a secret). */
-function displayUrl(u: URL): string {
-  return `${u.protocol}//${u.host}${u.pathname}`;
-}
-
 interface Remote {
   name: string;
   required: boolean;
@@ -121,13 +111,13 @@ function planEntry(ctx: CheckContext, name: string, entry: unknown, finding: Emi
     plan.findings.push(finding("MCP_ENTRY_INVALID", { name, detail }));
     plan.servers.push({ name, kind: "invalid", detail });
   };
-  if (!isTable(entry)) return invalid(`is ${typeName(entry)}, not a table`);
+  if (!isTable(entry)) return invalid(`is ${tomlType(entry)}, not a table`);
   const e = entry as TomlTable;
   for (const key of ["enabled", "required"] as const) {
-    if (e[key] !== undefined && typeof e[key] !== "boolean") return invalid(`${key} is ${typeName(e[key])}, not true or false`);
+    if (e[key] !== undefined && typeof e[key] !== "boolean") return invalid(`${key} is ${tomlType(e[key])}, not true or false`);
   }
   for (const key of ["url", "command", "bearer_token_env_var"] as const) {
-    if (e[key] !== undefined && typeof e[key] !== "string") return invalid(`${key} is ${typeName(e[key])}, not a string`);
+    if (e[key] !== undefined && typeof e[key] !== "string") return invalid(`${key} is ${tomlType(e[key])}, not a string`);
   }
   if (e.env_http_headers !== undefined && (!isTable(e.env_http_headers) || Object.values(e.env_http_headers).some((v) => typeof v !== "string"))) {
     return invalid("env_http_headers must be a table of header = \"VARIABLE_NAME\" strings");
@@ -169,8 +159,8 @@ function planEntry(ctx: CheckContext, name: string, entry: unknown, finding: Emi
     }
   }
   if (parsed.protocol === "http:") {
-    plan.findings.push(finding("MCP_PLAIN_HTTP", { name, url: displayUrl(parsed) }));
-    plan.servers.push({ name, kind: "plain-http", required, url: displayUrl(parsed) });
+    plan.findings.push(finding("MCP_PLAIN_HTTP", { name, url: displayUrl(parsed.href) }));
+    plan.servers.push({ name, kind: "plain-http", required, url: displayUrl(parsed.href) });
     return;
   }
   plan.remotes.push({ name, required, url: parsed });
@@ -179,7 +169,7 @@ function planEntry(ctx: CheckContext, name: string, entry: unknown, finding: Emi
 async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, signal: AbortSignal) {
   const { name, url } = remote;
   const host = `${url.hostname}:${url.port || 443}`;
-  const shown = displayUrl(url);
+  const shown = displayUrl(url.href);
   // The query string can hold a credential (?token=…): probe the origin and path only.
   const target: Target = { id: `mcp-${name}`, label: `MCP server ${name}`, url: `${url.origin}${url.pathname}`, kind: "https", method: "GET" };
   const probe = await probeHttp(ctx, target, signal);
@@ -243,7 +233,7 @@ export const mcpCheck = defineCheck({
       return { status: "skip", summary: "no MCP servers configured", findings: [finding("MCP_NONE", { path: ctx.config.path })] };
     }
     if (!isTable(servers)) {
-      return { summary: "mcp_servers is malformed", findings: [finding("MCP_CONFIG_INVALID", { type: typeName(servers) })], data: { servers: [] } };
+      return { summary: "mcp_servers is malformed", findings: [finding("MCP_CONFIG_INVALID", { type: tomlType(servers) })], data: { servers: [] } };
     }
     const plan: Plan = { findings: [], remotes: [], servers: [] };
     for (const [name, entry] of Object.entries(servers)) planEntry(ctx, name, entry, finding, plan);

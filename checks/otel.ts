@@ -12,7 +12,8 @@ import type { CheckContext } from "../src/context.js";
 import { isTable, type TomlTable } from "../src/codex/config.js";
 import { readBoundedFile } from "../src/ca/file.js";
 import { NET_CODES, diagnoseFailure } from "../src/net/diagnose.js";
-import { resolveProxy, type ProxyDecision } from "../src/net/proxy.js";
+import { displayUrl, resolveProxy, type ProxyDecision } from "../src/net/proxy.js";
+import { tomlType } from "../src/codex/policy.js";
 import { verifyServerChain, type TrustAnchor } from "../src/net/verify.js";
 import { baseAnchors, codexAnchors } from "../src/net/anchors.js";
 import { vendorFromNames } from "../src/net/vendors.js";
@@ -204,14 +205,6 @@ interface ExporterSpec {
   tls: Partial<Record<TlsKey, string>>;
 }
 
-function typeName(value: unknown): string {
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Date) return "a date";
-  if (value === null) return "null";
-  const t = typeof value;
-  // Never echo a string value: misplaced values are often URLs with credentials or tokens.
-  return t === "object" ? "a table" : t === "string" ? "a string" : `a ${t === "bigint" ? "number" : t}`;
-}
 
 /** Reads the exporter slots; anything malformed becomes an OTEL_CONFIG_INVALID finding, never a throw. */
 export function readExporters(otel: unknown, finding: Emit): { exporters: ExporterSpec[]; findings: Finding[]; noTls: Finding[] } {
@@ -220,7 +213,7 @@ export function readExporters(otel: unknown, finding: Emit): { exporters: Export
   const exporters: ExporterSpec[] = [];
   if (otel === undefined) return { exporters, findings, noTls };
   if (!isTable(otel)) {
-    findings.push(finding("OTEL_CONFIG_INVALID", { where: "otel", detail: `is ${typeName(otel)}, not a table` }));
+    findings.push(finding("OTEL_CONFIG_INVALID", { where: "otel", detail: `is ${tomlType(otel)}, not a table` }));
     return { exporters, findings, noTls };
   }
   for (const slot of SLOTS) {
@@ -235,7 +228,7 @@ export function readExporters(otel: unknown, finding: Emit): { exporters: Export
       continue;
     }
     if (!isTable(value)) {
-      findings.push(finding("OTEL_CONFIG_INVALID", { where, detail: `is ${typeName(value)}, not a string or a table` }));
+      findings.push(finding("OTEL_CONFIG_INVALID", { where, detail: `is ${tomlType(value)}, not a string or a table` }));
       continue;
     }
     for (const kind of ["otlp-http", "otlp-grpc"] as const) {
@@ -243,11 +236,11 @@ export function readExporters(otel: unknown, finding: Emit): { exporters: Export
       if (body === undefined) continue;
       const at = `${where}."${kind}"`;
       if (!isTable(body)) {
-        findings.push(finding("OTEL_CONFIG_INVALID", { where: at, detail: `is ${typeName(body)}, not a table` }));
+        findings.push(finding("OTEL_CONFIG_INVALID", { where: at, detail: `is ${tomlType(body)}, not a table` }));
         continue;
       }
       if (typeof body.endpoint !== "string" || body.endpoint.trim() === "") {
-        const detail = body.endpoint === undefined ? "has no endpoint" : `endpoint is ${typeName(body.endpoint)}, not a URL string`;
+        const detail = body.endpoint === undefined ? "has no endpoint" : `endpoint is ${tomlType(body.endpoint)}, not a URL string`;
         findings.push(finding("OTEL_CONFIG_INVALID", { where: at, detail }));
         continue;
       }
@@ -257,13 +250,13 @@ export function readExporters(otel: unknown, finding: Emit): { exporters: Export
         continue;
       }
       if (!isTable(body.tls)) {
-        findings.push(finding("OTEL_CONFIG_INVALID", { where: `${at}.tls`, detail: `is ${typeName(body.tls)}, not a table` }));
+        findings.push(finding("OTEL_CONFIG_INVALID", { where: `${at}.tls`, detail: `is ${tomlType(body.tls)}, not a table` }));
         continue;
       }
       const tlsTable = body.tls as TomlTable;
       const bad = TLS_KEYS.find((k) => tlsTable[k] !== undefined && typeof tlsTable[k] !== "string");
       if (bad) {
-        findings.push(finding("OTEL_CONFIG_INVALID", { where: `${at}.tls`, detail: `${bad} is ${typeName(tlsTable[bad])}, not a path string` }));
+        findings.push(finding("OTEL_CONFIG_INVALID", { where: `${at}.tls`, detail: `${bad} is ${tomlType(tlsTable[bad])}, not a path string` }));
         continue;
       }
       const tls: Partial<Record<TlsKey, string>> = {};
@@ -279,16 +272,6 @@ export function readExporters(otel: unknown, finding: Emit): { exporters: Export
     else grouped.push(e);
   }
   return { exporters: grouped, findings, noTls };
-}
-
-/** Scheme, host and path only: never userinfo or a query string (either may carry a secret). */
-function displayUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
-  } catch {
-    return raw.replace(/\/\/[^/@]*@/, "//").replace(/\?.*$/, "");
-  }
 }
 
 /** Codex's AbsolutePathBuf: "~" / "~/" expand to $HOME, relative paths resolve against the config dir. */

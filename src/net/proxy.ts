@@ -37,6 +37,16 @@ export function redactUrl(raw: string): string {
   });
 }
 
+/** Scheme, host and path only: never userinfo or a query string (either may carry a secret). */
+export function displayUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    return raw.replace(/\/\/[^/@]*@/, "//").replace(/\?.*$/, "");
+  }
+}
+
 export function parseProxyUrl(raw: string): ProxyUrl {
   // reqwest assumes http:// when the value has no scheme.
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
