@@ -33,6 +33,7 @@ import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
 import type { Table } from "../src/report/human.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
+import { shellQuote } from "../src/report/shell.js";
 
 /** Where sandbox_mode must change: the active profile overrides the top level. */
 function networkSnippet(profile: string | undefined): string {
@@ -343,7 +344,7 @@ function egressFindings(
           : "";
       let fix: string;
       if (node.reaches && !ignored) {
-        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat /path/to/corporate-root.pem >> ${node.value}`;
+        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat /path/to/corporate-root.pem >> ${shellQuote(node.value ?? "")}`;
       } else {
         const path = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : "/path/to/corporate-root.pem";
         const extra = node.reaches || !needsNode ? [{ name: "NODE_EXTRA_CA_CERTS", value: path, fate: { ...node, reaches: false, removedBy: undefined } }] : [];
