@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const bundlePath = join(dir, "bundle.pem");
   writeFileSync(bundlePath, big);
   const rows: Row[] = [];
-  const runs = quick ? 5 : 15;
+  const runs = quick ? 9 : 15;
 
   // 4. Memory per bundle byte, measured first (before other phases leave garbage behind): what a
   // parse RETAINS, garbage collected before and after (`npm run bench` passes --expose-gc).
