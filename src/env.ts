@@ -19,6 +19,11 @@ export const OTHER_TOOL_CA_VARS = [
   "AWS_CA_BUNDLE",
 ] as const;
 
+/** HTTP(S)_PROXY / ALL_PROXY in either case (not NO_PROXY). */
+export function isProxyVar(name: string): boolean {
+  return /^(https?|all)_proxy$/i.test(name);
+}
+
 export const PROXY_VARS = [
   "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
 ] as const;

@@ -4,7 +4,7 @@
 // (is the proxy listening?). Issues carry the finding code and template vars; the config check
 // turns them into findings. Wrong TOML types are issues, never exceptions.
 import { promises as fs } from "node:fs";
-import type { Env } from "../env.js";
+import { isProxyVar, OTHER_TOOL_CA_VARS, type Env } from "../env.js";
 import { isTable, selectedProfile, PROFILE_KEYS, type CodexConfigReport, type TomlTable } from "./config.js";
 import type { DotenvFile } from "./dotenv.js";
 import { parsePolicy, tomlKey, tomlString, tomlType } from "./policy.js";
@@ -531,7 +531,8 @@ export function lintConfig(config: CodexConfigReport, env: Env): ConfigIssue[] {
 // ---------------------------------------------------------------------------------------------
 // $CODEX_HOME/.env
 
-const DOTENV_CA_KEYS = ["SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "PIP_CERT", "AWS_CA_BUNDLE"];
+/** CA paths a .env may set (CODEX_CA_CERTIFICATE is never applied from .env). */
+const DOTENV_CA_KEYS: readonly string[] = ["SSL_CERT_FILE", "SSL_CERT_DIR", ...OTHER_TOOL_CA_VARS];
 
 export interface DotenvLintOptions {
   offline: boolean;
@@ -557,7 +558,7 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
   const probed = new Map<string, Promise<{ ok: true } | { ok: false; code: string }>>();
   let uncheckedReported = false;
   for (const entry of last.values()) {
-    if (/^(https?|all)_proxy$/i.test(entry.key) && entry.value.trim() !== "") {
+    if (isProxyVar(entry.key) && entry.value.trim() !== "") {
       if (!options.usedProxyVars.has(entry.key)) continue;
       const proxy = parseProxyUrl(entry.value.trim());
       if (!proxy.supported || !proxy.host) continue; // the env check explains malformed / SOCKS values

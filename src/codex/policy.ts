@@ -2,7 +2,7 @@
 // `config/src/shell_environment.rs` `populate_env`), applied to the environment Codex itself runs
 // with, plus the sandbox's network switch. Pure: no I/O, no process.env; every step is traced so a
 // check can say which rule removed a variable.
-import type { Env } from "../env.js";
+import { isProxyVar, OTHER_TOOL_CA_VARS, type Env } from "../env.js";
 import { isTable, type TomlTable } from "./config.js";
 
 export type Inherit = "all" | "core" | "none";
@@ -44,10 +44,7 @@ export function coreVars(platform: NodeJS.Platform): string[] {
 }
 
 /** The CA and proxy variables sandboxed tools read, in both cases. */
-export const SANDBOX_CA_VARS = [
-  "CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE",
-  "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "PIP_CERT",
-] as const;
+export const SANDBOX_CA_VARS = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "SSL_CERT_DIR", ...OTHER_TOOL_CA_VARS] as const;
 export const SANDBOX_PROXY_VARS = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"] as const;
 
 export function sandboxWatchList(): string[] {
@@ -56,9 +53,7 @@ export function sandboxWatchList(): string[] {
   return out;
 }
 
-export function isProxyVar(name: string): boolean {
-  return /^(https?|all)_proxy$/i.test(name);
-}
+export { isProxyVar };
 
 /**
  * wildmatch's `WildMatchPattern<'*','?'>` built case-insensitive: `*` is any run (also empty), `?`
