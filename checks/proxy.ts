@@ -2,9 +2,8 @@
 // the proxy Codex picks), the TLS handshake, the presented chain, interception and its vendor, and
 // the verdict Codex's own verifier would reach — with the missing certificate and the fix on failure.
 import { defineCheck, type Finding } from "../src/check.js";
-import { establish } from "../src/net/establish.js";
 import { resolveProxy } from "../src/net/proxy.js";
-import { codexAnchors } from "../src/net/anchors.js";
+import { establishAsCodex } from "../src/net/anchors.js";
 import { NET_CODES, diagnoseFailure, interception } from "../src/net/diagnose.js";
 import { chainData, chainTable } from "../src/net/chain-table.js";
 import type { Table } from "../src/report/human.js";
@@ -39,7 +38,7 @@ export const proxyCheck = defineCheck({
         const route = resolveProxy(url.href, ctx.env, ctx.options.proxy);
         const routeText = route.proxy ? ` through ${route.proxy.display}` : " (direct)";
         const host = `${url.hostname}:${url.port || 443}`;
-        const result = await establish({ url, route, anchors: codexAnchors(ctx.ca), timeoutMs: ctx.options.timeoutMs, signal, now: ctx.now });
+        const result = await establishAsCodex(ctx, url, route, signal);
         const findings: Finding[] = [];
         if (result.ok) {
           result.socket.destroy();

@@ -3,9 +3,9 @@
 import { Agent, request } from "undici";
 import type { CheckContext } from "../context.js";
 import type { Target } from "../codex/endpoints.js";
-import { establish, type EstablishFailure, type EstablishSuccess } from "./establish.js";
+import type { EstablishFailure, EstablishSuccess } from "./establish.js";
 import { resolveProxy, type ProxyDecision } from "./proxy.js";
-import { codexAnchors } from "./anchors.js";
+import { establishAsCodex } from "./anchors.js";
 import { VERSION } from "../version.js";
 
 export interface HttpAnswer {
@@ -38,7 +38,7 @@ export async function probeHttp(ctx: CheckContext, target: Target, signal: Abort
     headersTimeout: ctx.options.timeoutMs,
     bodyTimeout: ctx.options.timeoutMs,
     connect: (_opts, callback) => {
-      establish({ url, route, anchors: codexAnchors(ctx.ca), timeoutMs: ctx.options.timeoutMs, signal, now: ctx.now }).then(
+      establishAsCodex(ctx, url, route, signal).then(
         (result) => {
           if (result.ok) {
             tlsInfo = result;

@@ -5,9 +5,9 @@ import WebSocket from "ws";
 import type { Duplex } from "node:stream";
 import type { CheckContext } from "../context.js";
 import type { Target } from "../codex/endpoints.js";
-import { establish, type EstablishFailure, type EstablishSuccess } from "./establish.js";
+import type { EstablishFailure, EstablishSuccess } from "./establish.js";
 import { resolveProxy, type ProxyDecision } from "./proxy.js";
-import { codexAnchors } from "./anchors.js";
+import { establishAsCodex } from "./anchors.js";
 import { VERSION } from "../version.js";
 
 export type WsOutcome =
@@ -48,7 +48,7 @@ export async function probeWebSocket(ctx: CheckContext, target: Target, signal: 
       perMessageDeflate: false,
       // Node's ClientRequest accepts an async createConnection(options, callback).
       createConnection: ((_opts: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
-        establish({ url, route, anchors: codexAnchors(ctx.ca), timeoutMs: ctx.options.timeoutMs, signal, now: ctx.now }).then(
+        establishAsCodex(ctx, url, route, signal).then(
           (result) => {
             if (result.ok) {
               tlsInfo = result;
