@@ -24,20 +24,22 @@ const codes = {
     level: "info",
     message: "config.toml could not be parsed ({detail}), so the MCP servers are unknown (see the config check).",
   },
+  // info: a malformed entry (or an inline bearer_token) makes Codex refuse config.toml; that verdict
+  // and its fix belong to the config check. Here it only means "nothing to probe".
   MCP_CONFIG_INVALID: {
-    level: "warn",
-    message: "mcp_servers is {type}, not a table: Codex cannot load it, and no MCP server could be checked.",
+    level: "info",
+    message: "mcp_servers is {type}, not a table: no MCP server could be checked (the config check reports it).",
     hint: 'Give each server its own table:\n[mcp_servers.docs]\nurl = "https://mcp.example.com/mcp"',
   },
   MCP_ENTRY_INVALID: {
-    level: "warn",
-    message: "MCP server \"{name}\": {detail}. Codex cannot load this entry, so it was not probed.",
+    level: "info",
+    message: "MCP server \"{name}\": {detail}. Not probed (the config check reports it).",
     hint: ENTRY_HINT,
   },
-  MCP_BEARER_TOKEN_INLINE: {
+  MCP_ENTRY_UNUSABLE: {
     level: "warn",
-    message: "MCP server \"{name}\" writes its token inline (bearer_token): Codex refuses inline tokens, and the secret sits in config.toml (its value is not shown here).",
-    hint: "Move the token into an environment variable and reference it by name:\nbearer_token_env_var = \"{suggested}\"\nthen export {suggested}=… (or put it in $CODEX_HOME/.env); remove bearer_token from config.toml.",
+    message: "MCP server \"{name}\": {detail}. Codex cannot use this entry, so it was not probed.",
+    hint: ENTRY_HINT,
   },
   MCP_DISABLED: { level: "info", message: "MCP server \"{name}\" is disabled (enabled = false): not probed." },
   MCP_STDIO: {
@@ -94,10 +96,6 @@ interface Plan {
   servers: Record<string, unknown>[];
 }
 
-function suggestVar(name: string): string {
-  return `${name.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()}_MCP_TOKEN`;
-}
-
 function unsetState(ctx: CheckContext, name: string): "not set" | "empty" | undefined {
   const value = ctx.env[name];
   if (value === undefined) return "not set";
@@ -107,10 +105,14 @@ function unsetState(ctx: CheckContext, name: string): "not set" | "empty" | unde
 
 /** One entry of `mcp_servers`: what it is, what is wrong with it, whether to probe it. */
 function planEntry(ctx: CheckContext, name: string, entry: unknown, finding: Emit, plan: Plan): void {
-  const invalid = (detail: string) => {
-    plan.findings.push(finding("MCP_ENTRY_INVALID", { name, detail }));
+  // Wrong TOML types are the config check's verdict; what only makes sense here (no command and no
+  // url, a url that is not one) is reported here.
+  const report = (code: "MCP_ENTRY_INVALID" | "MCP_ENTRY_UNUSABLE") => (detail: string) => {
+    plan.findings.push(finding(code, { name, detail }));
     plan.servers.push({ name, kind: "invalid", detail });
   };
+  const invalid = report("MCP_ENTRY_INVALID");
+  const unusable = report("MCP_ENTRY_UNUSABLE");
   if (!isTable(entry)) return invalid(`is ${tomlType(entry)}, not a table`);
   const e = entry as TomlTable;
   for (const key of ["enabled", "required"] as const) {
@@ -123,10 +125,6 @@ function planEntry(ctx: CheckContext, name: string, entry: unknown, finding: Emi
     return invalid("env_http_headers must be a table of header = \"VARIABLE_NAME\" strings");
   }
   const required = e.required === true;
-  if (e.bearer_token !== undefined) {
-    // Never echo the value, whatever its type.
-    plan.findings.push(finding("MCP_BEARER_TOKEN_INLINE", { name, suggested: suggestVar(name) }));
-  }
   if (e.enabled === false) {
     plan.findings.push(finding("MCP_DISABLED", { name }));
     plan.servers.push({ name, kind: "disabled", required });
@@ -134,20 +132,20 @@ function planEntry(ctx: CheckContext, name: string, entry: unknown, finding: Emi
   }
   const url = e.url as string | undefined;
   const command = e.command as string | undefined;
-  if (url !== undefined && command !== undefined) return invalid("sets both command (stdio) and url (streamable HTTP)");
+  if (url !== undefined && command !== undefined) return unusable("sets both command (stdio) and url (streamable HTTP)");
   if (command !== undefined) {
     plan.findings.push(finding("MCP_STDIO", { name, command: command.split(/[\\/]/).pop() ?? command }));
     plan.servers.push({ name, kind: "stdio", required });
     return;
   }
-  if (url === undefined) return invalid("sets neither command (stdio) nor url (streamable HTTP)");
+  if (url === undefined) return unusable("sets neither command (stdio) nor url (streamable HTTP)");
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
   } catch {
-    return invalid("url is not a valid URL");
+    return unusable("url is not a valid URL");
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return invalid(`url has the scheme ${parsed.protocol.replace(/:$/, "")}, not http or https`);
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return unusable(`url has the scheme ${parsed.protocol.replace(/:$/, "")}, not http or https`);
   const tokenVar = e.bearer_token_env_var as string | undefined;
   if (tokenVar !== undefined) {
     const state = unsetState(ctx, tokenVar);
@@ -233,7 +231,7 @@ export const mcpCheck = defineCheck({
       return { status: "skip", summary: "no MCP servers configured", findings: [finding("MCP_NONE", { path: ctx.config.path })] };
     }
     if (!isTable(servers)) {
-      return { summary: "mcp_servers is malformed", findings: [finding("MCP_CONFIG_INVALID", { type: tomlType(servers) })], data: { servers: [] } };
+      return { status: "skip", summary: "mcp_servers is malformed", findings: [finding("MCP_CONFIG_INVALID", { type: tomlType(servers) })], data: { servers: [] } };
     }
     const plan: Plan = { findings: [], remotes: [], servers: [] };
     for (const [name, entry] of Object.entries(servers)) planEntry(ctx, name, entry, finding, plan);

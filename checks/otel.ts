@@ -50,10 +50,16 @@ const codes = {
     level: "info",
     message: "config.toml could not be parsed ({detail}), so the OTel exporters are unknown (see the config check).",
   },
+  // info: Codex refuses such a file, and the config check says so (as an error, with the fix).
   OTEL_CONFIG_INVALID: {
-    level: "warn",
-    message: "{where}: {detail}. Codex cannot load such an OTel setting, so this exporter was not checked.",
+    level: "info",
+    message: "{where}: {detail}. Not checked here; the config check reports it.",
     hint: `Write the exporter as a table (paths relative to $CODEX_HOME), for example:\n${EXPORTER_EXAMPLE}`,
+  },
+  OTEL_ENDPOINT_INVALID: {
+    level: "warn",
+    message: "{where} is not an http(s) URL: Codex cannot export to it, so the exporter was not checked.",
+    hint: `Write the endpoint as a full URL, for example:\n${EXPORTER_EXAMPLE}`,
   },
   OTEL_NO_TLS: {
     level: "info",
@@ -602,7 +608,8 @@ export const otelCheck = defineCheck({
       const findings = [...configFindings, ...noTls];
       if (findings.length === 0) findings.push(finding("OTEL_NONE", { path: ctx.config.path }));
       const invalid = configFindings.length > 0;
-      return { status: invalid ? "warn" : "skip", summary: invalid ? "OTel settings Codex cannot load" : "no OTLP exporter with TLS settings", findings, data: { exporters: [] } };
+      // Settings Codex cannot load are the config check's errors; here there is simply nothing to check.
+      return { status: "skip", summary: invalid ? "OTel settings Codex cannot load (see the config check)" : "no OTLP exporter with TLS settings", findings, data: { exporters: [] } };
     }
     const results = await Promise.all(
       exporters.map(async (spec) => {
@@ -617,7 +624,7 @@ export const otelCheck = defineCheck({
           url = undefined;
         }
         if (!url) {
-          findings.push(finding("OTEL_CONFIG_INVALID", { where: `otel.${spec.slots[0]}."${spec.kind}".endpoint`, detail: "is not an http(s) URL" }));
+          findings.push(finding("OTEL_ENDPOINT_INVALID", { where: `otel.${spec.slots[0]}."${spec.kind}".endpoint` }));
         }
         const data: Record<string, unknown> = { slots: spec.slots, kind: spec.kind, endpoint: displayUrl(spec.endpoint), ...checked.data, trust: checked.trust };
         if (!url) return { spec, findings, data };

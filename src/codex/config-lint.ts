@@ -356,6 +356,7 @@ function lintOtel(lint: Lint, otel: unknown): void {
       const at = `${path}.${tomlKey(kind)}`;
       if (exporter === undefined || !lint.expect(at, exporter, "table")) continue;
       const e = exporter as TomlTable;
+      if (e.endpoint === undefined) lint.wrongType(`${at}.endpoint`, "a string (the collector URL)", undefined);
       lint.expect(`${at}.endpoint`, e.endpoint, "string");
       lint.expect(`${at}.protocol`, e.protocol, "string");
       lint.expect(`${at}.headers`, e.headers, "table");
@@ -479,7 +480,10 @@ function lintMcp(lint: Lint, raw: TomlTable, env: Env): void {
     lint.expect(`${path}.env_http_headers`, s.env_http_headers, "table");
     // Codex accepts `bearer_token` only to refuse it: a secret must not live in config.toml.
     if (s.bearer_token !== undefined) {
-      lint.add("CONFIG_MCP_INLINE_BEARER", { path, tokenVar: `MCP_${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN` });
+      lint.add("CONFIG_MCP_INLINE_BEARER", { path, tokenVar: `${name.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()}_MCP_TOKEN` });
+    }
+    if (isTable(s.env_http_headers) && Object.values(s.env_http_headers).some((v) => typeof v !== "string")) {
+      lint.wrongType(`${path}.env_http_headers`, "a table of header = \"VARIABLE_NAME\" strings", s.env_http_headers);
     }
     if (!lint.expect(`${path}.bearer_token_env_var`, s.bearer_token_env_var, "string")) continue;
     if (typeof s.bearer_token_env_var === "string" && s.enabled !== false && isBlank(env[s.bearer_token_env_var])) {

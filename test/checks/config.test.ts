@@ -214,10 +214,23 @@ const rows: Row[] = [
   },
   {
     name: "an inline MCP bearer_token: Codex refuses it; the fix names an environment variable",
-    scenario: () => ({ config: '[mcp_servers.docs-search]\nurl = "https://mcp.corp.example/mcp"\nbearer_token = "tok-do-not-print"\n' }),
+    scenario: () => ({ config: '[mcp_servers.docs]\nurl = "https://mcp.corp.example/mcp"\nbearer_token = "tok-do-not-print"\n' }),
     status: "fail",
     codes: ["CONFIG_MCP_INLINE_BEARER"],
-    hints: { CONFIG_MCP_INLINE_BEARER: ['bearer_token_env_var = "MCP_DOCS_SEARCH_TOKEN"'] },
+    absent: ["CONFIG_WRONG_TYPE"],
+    hints: { CONFIG_MCP_INLINE_BEARER: ['bearer_token_env_var = "DOCS_MCP_TOKEN"'] },
+  },
+  {
+    // What the mcp/otel checks only note as "not checked here" is an error here, once.
+    name: "malformed MCP and OTLP entries are the config check's errors",
+    scenario: () => ({
+      config:
+        '[mcp_servers]\nplain = "https://mcp.internal.example/mcp"\n\n[mcp_servers.headers]\nurl = "https://m.example/mcp"\nenv_http_headers = { "X-Key" = 5 }\n\n' +
+        '[otel.exporter]\n"otlp-http" = "https://collector.example/v1/logs"\n\n[otel.trace_exporter."otlp-grpc"]\nprotocol = "binary"\n',
+    }),
+    status: "fail",
+    codes: ["CONFIG_WRONG_TYPE"],
+    exactly: ["CONFIG_LOADED", "CONFIG_WRONG_TYPE", "CONFIG_WRONG_TYPE", "CONFIG_WRONG_TYPE", "CONFIG_WRONG_TYPE"],
   },
   {
     name: "wrong types inside MCP and OTLP exporter tables stop Codex like any other",
