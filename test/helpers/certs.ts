@@ -61,40 +61,21 @@ export interface Kit {
   criticalExtRoot: Uint8Array;
 }
 
-async function mintCriticalExtensionRoot(): Promise<Uint8Array> {
-  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "0d0e0f",
-    name: "CN=Critical Extension Root, O=Example Corp",
-    notBefore: daysFromNow(-1),
-    notAfter: daysFromNow(3650),
-    keys,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.Extension("1.3.6.1.4.1.99999.1", true, Uint8Array.of(0x05, 0x00)),
-    ],
-  });
-  return new Uint8Array(cert.rawData);
-}
-
-async function mintWeakRoot(): Promise<Minted> {
-  const alg = {
-    name: "RSASSA-PKCS1-v1_5",
-    modulusLength: 1024,
-    publicExponent: new Uint8Array([1, 0, 1]),
-    hash: "SHA-256",
-  };
+/** A self-signed CA the lab's mint functions cannot make (an odd key or an odd extension). */
+async function mintOddRoot(
+  name: string,
+  alg: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams,
+  extra: x509.Extension[] = [],
+): Promise<Minted> {
   const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "0a0b0c",
-    name: "CN=Weak RSA-1024 Root, O=Example Corp",
+    name,
     notBefore: daysFromNow(-1),
     notAfter: daysFromNow(3650),
     keys,
-    signingAlgorithm: alg,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    signingAlgorithm: { ...alg, hash: "SHA-256" },
+    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), ...extra],
   });
   const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
   return {
@@ -105,6 +86,23 @@ async function mintWeakRoot(): Promise<Minted> {
     keys,
   };
 }
+
+const mintWeakRoot = () =>
+  mintOddRoot("CN=Weak RSA-1024 Root, O=Example Corp", {
+    name: "RSASSA-PKCS1-v1_5",
+    modulusLength: 1024,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: "SHA-256",
+  });
+
+const mintCriticalExtensionRoot = async () =>
+  new Uint8Array(
+    (
+      await mintOddRoot("CN=Critical Extension Root, O=Example Corp", { name: "ECDSA", namedCurve: "P-256" }, [
+        new x509.Extension("1.3.6.1.4.1.99999.1", true, Uint8Array.of(0x05, 0x00)),
+      ])
+    ).certDer,
+  );
 
 let kit: Promise<Kit> | undefined;
 
