@@ -34,6 +34,7 @@ function median(values: number[]): number {
 }
 
 async function time(fn: () => unknown | Promise<unknown>, runs: number): Promise<number> {
+  await fn(); // warm-up: compile and cache before timing, so a cold start does not skew the ratio
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
