@@ -176,14 +176,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       checkTimeoutMs: args.timeout * 5 + 2000,
       onStart: (check) => progress.update(check.title),
     });
-    report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results });
-    exit = report.ok && !(args.strict && report.summary.warn > 0) ? EXIT.OK : EXIT.FAILED;
+    report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results, strict: args.strict });
+    exit = report.exitCode;
   } catch (err) {
     // The tool itself could not run: still one well-formed report, ok:false, exit 2.
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     report = buildReport({
       version: VERSION,
       now: system.now,
+      crashed: true,
       ca: null,
       checks: [
         {
