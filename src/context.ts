@@ -6,7 +6,7 @@ import type { Env, VarOrigin } from "./env.js";
 import { readDotenv, applyDotenv, type DotenvFile } from "./codex/dotenv.js";
 import { loadCa, type CaReport } from "./ca/loader.js";
 import { loadCodexConfig, type CodexConfigReport } from "./codex/config.js";
-import { planTargets, type Target } from "./codex/endpoints.js";
+import { detectAuthMode, planTargets, type AuthState, type Target } from "./codex/endpoints.js";
 
 export interface RunOptions {
   offline: boolean;
@@ -47,6 +47,8 @@ export interface CheckContext {
   config: CodexConfigReport;
   ca: CaReport;
   targets: Target[];
+  /** Codex's auth mode and whether it holds credentials (auth.json is read, never shown). */
+  auth: AuthState;
   searchPaths?: string[];
 }
 
@@ -68,7 +70,8 @@ export async function buildContext(options: RunOptions, system: SystemInput): Pr
     caOverride: options.ca,
     probe: { platform: system.platform, linuxBundleCandidates: system.linuxBundleCandidates },
   });
-  const targets = planTargets({ env, config, codexHome, explicit: options.targets });
+  const auth = await detectAuthMode(env, codexHome);
+  const targets = planTargets({ env, config, codexHome, explicit: options.targets, auth });
   return {
     options,
     platform: system.platform,
@@ -82,6 +85,7 @@ export async function buildContext(options: RunOptions, system: SystemInput): Pr
     config,
     ca,
     targets: await targets,
+    auth,
     searchPaths: system.searchPaths,
   };
 }

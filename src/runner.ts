@@ -16,7 +16,7 @@ export const RUNNER_CODES = {
     hint: "This is a bug in codex-doctor, not in your setup. Please report it with the --json output.",
   },
   OFFLINE: { level: "info", message: "Network checks are skipped with --offline." },
-  DEPENDENCY_NOT_MET: { level: "info", message: "Skipped because the {dep} check {outcome}." },
+  DEPENDENCY_NOT_MET: { level: "info", message: "Skipped because the {dep} check {outcome}{causes}: fix that first, this check builds on it." },
 } satisfies Record<string, FindingSpec>;
 import type { CheckContext } from "./context.js";
 
@@ -91,8 +91,11 @@ export async function runChecks(checks: Check[], ctx: CheckContext, options: Run
         if (!depCheck) continue;
         const depResult = await launch(depCheck);
         if (depResult.status === "fail" || depResult.status === "skip") {
-          return result(check, "skip", `skipped: ${dep} did not pass`, [
-            makeFinding("DEPENDENCY_NOT_MET", RUNNER_CODES.DEPENDENCY_NOT_MET, { dep, outcome: depResult.status === "fail" ? "failed" : "was skipped" }),
+          // Point at the cause instead of repeating it: one verdict per cause.
+          const causes = [...new Set(depResult.findings.filter((f) => f.level === "error").map((f) => f.code))];
+          const see = causes.length > 0 ? ` (${causes.join(", ")})` : "";
+          return result(check, "skip", `skipped: see ${dep}${see}`, [
+            makeFinding("DEPENDENCY_NOT_MET", RUNNER_CODES.DEPENDENCY_NOT_MET, { dep, outcome: depResult.status === "fail" ? "failed" : "was skipped", causes: see }),
           ]);
         }
       }

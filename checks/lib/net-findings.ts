@@ -1,15 +1,15 @@
-// Turns a connection outcome into a coded cause and the exact fix. Shared by the proxy, https and
-// websocket checks, which spread NET_CODES into their own code tables. Causes are decided from
-// error codes and certificate data, never from message text.
+// Turns a connection outcome into a coded cause and the exact fix. Shared by the network checks,
+// which spread NET_CODES into their own code tables. Causes are decided from error codes and
+// certificate data, never from message text.
 import { X509Certificate } from "node:crypto";
-import type { FindingSpec, Vars } from "../check.js";
-import type { CheckContext } from "../context.js";
-import type { EstablishFailure, PresentedChain } from "./establish.js";
-import type { ProxyDecision } from "./proxy.js";
-import { verifyServerChain } from "./verify.js";
-import { platformAnchors } from "./anchors.js";
-import { locateIssuer } from "./locate.js";
-import { vendorFromHeaders, vendorFromNames } from "./vendors.js";
+import type { FindingSpec, Vars } from "../../src/check.js";
+import type { CheckContext } from "../../src/context.js";
+import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
+import type { ProxyDecision } from "../../src/net/proxy.js";
+import type { FoundCertificate } from "../../src/net/locate.js";
+import { chainNames, hostKey, type Interception } from "../../src/net/connection.js";
+import { vendorFromHeaders, vendorFromNames } from "../../src/net/vendors.js";
+import { interceptionAsCodexSees, locateAsCodexSees } from "./codex-net.js";
 
 export const NET_CODES = {
   NET_DNS: {
@@ -133,8 +133,7 @@ function org(subject: string): string {
   return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
 }
 
-async function caFix(ctx: CheckContext, issuerDer: Uint8Array | undefined, issuer: string): Promise<string> {
-  const found = issuerDer ? await locateIssuer(ctx, issuerDer) : [];
+function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): string {
   const inSystem = found.find((f) => f.path === undefined);
   const file = found.find((f) => f.path !== undefined);
   const sel = ctx.ca.selection;
@@ -183,17 +182,17 @@ function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   return `Start the proxy, or fix/unset ${via} if it is stale: unset ${via}`;
 }
 
-function names(chain: PresentedChain): string[] {
-  return chain.summaries.flatMap((s) => (s ? [s.subject, s.issuer] : []));
-}
-
 function vendorText(chain: PresentedChain | undefined, headers?: Record<string, string>, body?: string): string {
-  const vendor = (chain ? vendorFromNames(names(chain)) : undefined) ?? (headers ? vendorFromHeaders(headers, body) : undefined);
+  const vendor = (chain ? vendorFromNames(chainNames(chain)) : undefined) ?? (headers ? vendorFromHeaders(headers, body) : undefined);
   return vendor ? ` (looks like ${vendor.name})` : "";
 }
 
-export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyDecision, failure: EstablishFailure): Promise<Diagnosis> {
-  const host = `${url.hostname}:${url.port || 443}`;
+/**
+ * The cause of a failed connection. `found` is where the chain's missing issuer is on disk, when the
+ * caller already knows (a gathered connection); otherwise it is looked up when the cause needs it.
+ */
+export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyDecision, failure: EstablishFailure, found?: FoundCertificate[]): Promise<Diagnosis> {
+  const host = hostKey(url);
   const base: Vars = { host, hostname: url.hostname, code: failure.code, route: routeText(route), timeoutMs: ctx.options.timeoutMs };
   const proxyVars: Vars = { proxy: route.proxy?.display ?? "", via: route.via ?? "" };
   switch (failure.stage) {
@@ -246,11 +245,11 @@ export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyD
       return { code: "TLS_HANDSHAKE_FAILED", vars: base };
     }
     case "verify":
-      return diagnoseVerify(ctx, url, failure, base);
+      return diagnoseVerify(ctx, failure, base, found);
   }
 }
 
-async function diagnoseVerify(ctx: CheckContext, url: URL, failure: EstablishFailure, base: Vars): Promise<Diagnosis> {
+async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base: Vars, found?: FoundCertificate[]): Promise<Diagnosis> {
   const chain = failure.chain ?? { der: [], summaries: [] };
   const verify = failure.verify;
   const index = verify?.error?.certIndex ?? 0;
@@ -271,7 +270,8 @@ async function diagnoseVerify(ctx: CheckContext, url: URL, failure: EstablishFai
         return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject } };
       }
       const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
-      const fix = await caFix(ctx, top?.issuerDer, issuer);
+      const onDisk = found ?? (top ? await locateAsCodexSees(ctx, top.issuerDer) : []);
+      const fix = caFix(ctx, onDisk, issuer);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
       if (chain.der.length === 1 && bundleConfigured) {
         return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\nThe bundle must also hold the intermediate "${issuer}" (or the proxy must send it): cat intermediate.pem >> ${ctx.ca.selection.path}` } };
@@ -296,15 +296,16 @@ function sanNames(der: Uint8Array | undefined): string {
   }
 }
 
-/** Whether a chain that Codex accepted is an interception (no public root vouches for it). */
-export async function interception(ctx: CheckContext, url: URL, chain: PresentedChain): Promise<Diagnosis | undefined> {
-  const publicAnchors = platformAnchors(ctx.ca);
-  if (publicAnchors.length === 0) return undefined;
-  const viaPublic = await verifyServerChain({ presented: chain.der, anchors: publicAnchors, serverName: url.hostname, now: ctx.now });
-  if (viaPublic.ok || viaPublic.error?.code !== "UnknownIssuer") return undefined;
-  const top = chain.summaries[chain.summaries.length - 1];
+/** The TLS_INTERCEPTED finding for a chain no public root vouches for. */
+export function interceptionDiagnosis(url: URL, found: Interception): Diagnosis {
   return {
     code: "TLS_INTERCEPTED",
-    vars: { host: `${url.hostname}:${url.port || 443}`, vendor: vendorText(chain), issuer: top?.issuer ?? "?" },
+    vars: { host: hostKey(url), vendor: found.vendor ? ` (looks like ${found.vendor.name})` : "", issuer: found.issuer },
   };
+}
+
+/** Whether a chain that Codex accepted is an interception (no public root vouches for it). */
+export async function interception(ctx: CheckContext, url: URL, chain: PresentedChain): Promise<Diagnosis | undefined> {
+  const found = await interceptionAsCodexSees(ctx, url, chain);
+  return found ? interceptionDiagnosis(url, found) : undefined;
 }
