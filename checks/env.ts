@@ -9,7 +9,7 @@ import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
 import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
-import type { Table } from "../src/report/human.js";
+import type { Table } from "../src/report/model.js";
 
 const codes = {
   CA_VAR_SELECTED: { level: "info", message: "{reason}." },

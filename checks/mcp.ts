@@ -14,7 +14,7 @@ import { connectAsCodex, connectionAsCodex } from "./lib/codex-net.js";
 import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
 import { displayUrl } from "../src/net/proxy.js";
-import { tomlType } from "../src/codex/policy.js";
+import { tomlType } from "../src/codex/toml.js";
 
 const ENTRY_HINT =
   'A remote server: [mcp_servers.{name}] url = "https://mcp.example.com/mcp" (optional: required = true, bearer_token_env_var = "MY_MCP_TOKEN"); a local one: command = "npx" with args = [...].';

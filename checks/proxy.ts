@@ -7,7 +7,7 @@ import { NET_CODES, diagnoseFailure, interceptionDiagnosis, type NetCode } from 
 import { connectionAsCodex } from "./lib/codex-net.js";
 import { chainData, chainTable } from "../src/net/chain-table.js";
 import type { ConnectionFacts } from "../src/net/connection.js";
-import type { Table } from "../src/report/human.js";
+import type { Table } from "../src/report/model.js";
 
 const codes = {
   ...NET_CODES,

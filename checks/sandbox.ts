@@ -18,7 +18,6 @@ import {
   renderPolicyToml,
   sandboxNetwork,
   sandboxSpawnEnv,
-  tomlKey,
   sandboxWatchList,
   wildmatch,
   type Inherit,
@@ -28,9 +27,10 @@ import {
   type ShellEnvPolicy,
   type VarFate,
 } from "../src/codex/policy.js";
+import { tomlKey } from "../src/codex/toml.js";
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
 import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
-import type { Table } from "../src/report/human.js";
+import type { Table } from "../src/report/model.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
 import { shellQuote } from "../src/report/shell.js";

@@ -2,16 +2,10 @@
 // failures, tables and info findings with -v, a totals line last. Pure: report in, text out.
 import { Chalk, type ChalkInstance } from "chalk";
 import type { CheckResult, Finding, Status } from "../check.js";
-import type { Report } from "./model.js";
+import type { Report, Table } from "./model.js";
 
 export const SYMBOLS: Record<Status, string> = { pass: "✓", warn: "!", fail: "✗", skip: "-" };
 const LEVEL_SYMBOL: Record<Finding["level"], string> = { info: "·", warn: "!", error: "✗" };
-
-export interface Table {
-  title: string;
-  columns: string[];
-  rows: string[][];
-}
 
 export interface HumanOptions {
   color: boolean;

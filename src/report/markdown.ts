@@ -2,7 +2,7 @@
 // the (already redacted) Report like the human output, but complete: every finding, hint and table.
 import type { CheckResult, Finding, Status } from "../check.js";
 import type { Report } from "./model.js";
-import type { Table } from "./human.js";
+import type { Table } from "./model.js";
 import { neutralise } from "./sanitise.js";
 
 export interface MarkdownOptions {

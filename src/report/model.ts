@@ -2,6 +2,13 @@
 import type { CheckResult, Status } from "../check.js";
 import type { CaReport } from "../ca/loader.js";
 
+/** A view table a check puts into `data.tables` (certificate chains, variables): rendered with -v. */
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: string[][];
+}
+
 /** The one cause to fix first: the first error (in registry order) of the first failed check. */
 export interface Diagnosis {
   check: string;
