@@ -182,9 +182,10 @@ function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   return `Start the proxy, or fix/unset ${via} if it is stale: unset ${via}`;
 }
 
-function vendorText(chain: PresentedChain | undefined, headers?: Record<string, string>, body?: string): string {
+/** `vendor` for the message (" (looks like Zscaler)"), `vendorName` for the finding's data. */
+function vendorVars(chain: PresentedChain | undefined, headers?: Record<string, string>, body?: string): Vars {
   const vendor = (chain ? vendorFromNames(chainNames(chain)) : undefined) ?? (headers ? vendorFromHeaders(headers, body) : undefined);
-  return vendor ? ` (looks like ${vendor.name})` : "";
+  return vendor ? { vendor: ` (looks like ${vendor.name})`, vendorName: vendor.name } : { vendor: "" };
 }
 
 /**
@@ -193,7 +194,7 @@ function vendorText(chain: PresentedChain | undefined, headers?: Record<string, 
  */
 export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyDecision, failure: EstablishFailure, found?: FoundCertificate[]): Promise<Diagnosis> {
   const host = hostKey(url);
-  const base: Vars = { host, hostname: url.hostname, code: failure.code, route: routeText(route), timeoutMs: ctx.options.timeoutMs };
+  const base: Vars = { host, hostname: url.hostname, code: failure.code, route: routeText(route), proxy: route.proxy?.display, timeoutMs: ctx.options.timeoutMs };
   const proxyVars: Vars = { proxy: route.proxy?.display ?? "", via: route.via ?? "" };
   switch (failure.stage) {
     case "dns":
@@ -233,7 +234,7 @@ export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyD
       }
       return {
         code: "PROXY_BLOCKED",
-        vars: { ...base, ...proxyVars, status: refusal.status, reason: refusal.reason, vendor: vendorText(undefined, refusal.headers, refusal.body) },
+        vars: { ...base, ...proxyVars, status: refusal.status, reason: refusal.reason, ...vendorVars(undefined, refusal.headers, refusal.body) },
       };
     }
     case "tls": {
@@ -255,7 +256,7 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
   const index = verify?.error?.certIndex ?? 0;
   const cert = chain.summaries[index];
   const which = index === 0 ? "server (leaf)" : "intermediate";
-  const vendor = vendorText(chain);
+  const vendor = vendorVars(chain);
   switch (failure.code) {
     case "Expired":
       return { code: "TLS_CERT_EXPIRED", vars: { ...base, which, subject: cert?.subject ?? "?", date: cert?.notAfter.slice(0, 10) ?? "?", issuerOrg: org(cert?.issuer ?? "") } };
@@ -278,7 +279,17 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
       }
       return {
         code: "TLS_UNKNOWN_ISSUER",
-        vars: { ...base, issuer, trust: ctx.ca.trust.description, openssl: verify?.opensslStyle ?? "unable to get local issuer certificate", vendor, caFix: fix },
+        vars: {
+          ...base,
+          issuer,
+          trust: ctx.ca.trust.description,
+          openssl: verify?.opensslStyle ?? "unable to get local issuer certificate",
+          ...vendor,
+          topSubject: top?.subject,
+          topSha256: top?.sha256,
+          foundAt: onDisk.find((f) => f.path)?.path,
+          caFix: fix,
+        },
       };
     }
     default:
@@ -300,7 +311,12 @@ function sanNames(der: Uint8Array | undefined): string {
 export function interceptionDiagnosis(url: URL, found: Interception): Diagnosis {
   return {
     code: "TLS_INTERCEPTED",
-    vars: { host: hostKey(url), vendor: found.vendor ? ` (looks like ${found.vendor.name})` : "", issuer: found.issuer },
+    vars: {
+      host: hostKey(url),
+      vendor: found.vendor ? ` (looks like ${found.vendor.name})` : "",
+      vendorName: found.vendor?.name,
+      issuer: found.issuer,
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 // Table-driven cases for the proxy, https and websocket checks against the in-process lab (real
 // sockets on 127.0.0.1, CAs minted at test time, verification never switched off).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -430,6 +432,31 @@ const rows: Row[] = [
   wsRow("mangled 101: websocket warns", "bad-101", "warn", "WS_UPGRADE_STRIPPED"),
   wsRow("upgrade never answered: websocket warns", "hang", "warn", "WS_NO_ANSWER"),
 ];
+
+describe("structured finding data (scripts match values, never prose)", () => {
+  it("an intercepted host's finding names host, proxy, vendor, the top certificate and where its root is on disk", async () => {
+    const dir = tempDir();
+    const proxyUrl = await intercept(zscaler);
+    const vendorDir = join(dir, "Zscaler");
+    mkdirSync(vendorDir);
+    const rootFile = writePem(vendorDir, "ZscalerRootCertificate-2048-SHA256.crt", [zscaler.root]);
+    const run = await runNetwork({ checks: CHECKS, env: { HTTPS_PROXY: proxyUrl }, targets: ["https://api.openai.com/v1/models"], systemRoots: [publicRoot], searchPaths: [vendorDir] });
+    const unknown = run.results.proxy.findings.find((f) => f.code === "TLS_UNKNOWN_ISSUER")!;
+    expect(unknown.data).toMatchObject({
+      host: "api.openai.com:443",
+      proxy: proxyUrl,
+      vendorName: "Zscaler",
+      issuer: expect.stringContaining("Zscaler Root CA"),
+      topSubject: expect.stringContaining("Zscaler Intermediate Root CA"),
+      topSha256: expect.stringMatching(/^[0-9A-F:]+$/i),
+      foundAt: rootFile,
+    });
+    // Prose we wrote (the whole fix) stays in the hint, not in the data.
+    expect(Object.keys(unknown.data!)).not.toContain("caFix");
+    const intercepted = run.results.proxy.findings.find((f) => f.code === "TLS_INTERCEPTED")!;
+    expect(intercepted.data).toMatchObject({ host: "api.openai.com:443", vendorName: "Zscaler" });
+  });
+});
 
 describe("network checks against the lab", () => {
   for (const row of rows) {
