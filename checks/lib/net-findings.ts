@@ -2,7 +2,7 @@
 // which spread NET_CODES into their own code tables. Causes are decided from error codes and
 // certificate data, never from message text.
 import { X509Certificate } from "node:crypto";
-import type { FindingSpec, Vars } from "../../src/check.js";
+import { fillTemplate, type FindingSpec, type Vars } from "../../src/check.js";
 import type { CheckContext } from "../../src/context.js";
 import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
 import type { ProxyDecision } from "../../src/net/proxy.js";
@@ -40,17 +40,17 @@ export const NET_CODES = {
   PROXY_UNREACHABLE: {
     level: "error",
     message: "The proxy {proxy} (from {via}) cannot be reached ({code}): Codex fails every request with \"error sending request\".",
-    hint: "{proxyFix}",
+    hint: "{proxyFix:text}",
   },
   PROXY_TLS_FAILED: {
     level: "error",
     message: "TLS to the https:// proxy {proxy} failed ({code}): {detail}.",
-    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: {useHttp}",
+    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: {useHttp:text}",
   },
   PROXY_AUTH_REQUIRED: {
     level: "error",
     message: "The proxy {proxy} answered 407 Proxy Authentication Required (asks for {schemes}); credentials were {sent}.",
-    hint: "{authFix}",
+    hint: "{authFix:text}",
   },
   PROXY_BLOCKED: {
     level: "error",
@@ -75,17 +75,17 @@ export const NET_CODES = {
   TLS_HANDSHAKE_FAILED: {
     level: "error",
     message: "The TLS handshake with {host} failed ({code}){route}.",
-    hint: "Run with -v for details; compare with: openssl s_client -connect {host} -servername {hostname}",
+    hint: "Run with -v for details; compare with: openssl s_client -connect {host:sh} -servername {hostname:sh}",
   },
   TLS_UNKNOWN_ISSUER: {
     level: "error",
     message: "Codex will reject {host}: the certificate chain ends at \"{issuer}\", which none of Codex's roots ({trust}) vouches for (webpki UnknownIssuer; OpenSSL: {openssl}){vendor}.",
-    hint: "{caFix}",
+    hint: "{caFix:text}",
   },
   TLS_SHORT_CHAIN: {
     level: "error",
     message: "The proxy sends a short chain for {host}: only the leaf, issued by \"{issuer}\", which is not among Codex's roots. Codex does no AIA fetching, so a root-only bundle is not enough.",
-    hint: "{caFix}",
+    hint: "{caFix:text}",
   },
   TLS_SELF_SIGNED: {
     level: "error",
@@ -133,18 +133,22 @@ function org(subject: string): string {
   return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
 }
 
+/** The fix for a chain Codex cannot anchor. Every value goes in through fillTemplate ({x} echoed, {x:sh} quoted). */
 function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): string {
   const inSystem = found.find((f) => f.path === undefined);
   const file = found.find((f) => f.path !== undefined);
   const sel = ctx.ca.selection;
   const lines: string[] = [];
   if (file?.path) {
-    lines.push(`"${issuer}" is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${file.path}`);
+    lines.push(
+      fillTemplate('"{issuer}" is in {where}. Point Codex at it (it ADDS to the system roots):', { issuer, where: file.where }),
+      fillTemplate("export CODEX_CA_CERTIFICATE={path:sh}", { path: file.path }),
+    );
   } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
-    lines.push(`"${issuer}" is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
+    lines.push(fillTemplate('"{issuer}" is in {where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:', { issuer, where: inSystem.where }), "unset SSL_CERT_FILE SSL_CERT_DIR");
   } else {
     lines.push(
-      `Get "${issuer}" as a PEM file (your IT team's "SSL inspection" root, or export it from your browser's certificate viewer), then:`,
+      fillTemplate('Get "{issuer}" as a PEM file (your IT team\'s "SSL inspection" root, or export it from your browser\'s certificate viewer), then:', { issuer }),
       "export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem",
     );
   }
@@ -155,7 +159,7 @@ function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): st
 
 /** How to set the proxy URL: a variable to export, or --proxy when that is where it came from. */
 function setProxy(via: string, url: string): string {
-  return via === "--proxy" ? `re-run with --proxy ${url}` : `export ${via}=${url}`;
+  return via === "--proxy" ? fillTemplate("re-run with --proxy {url:sh}", { url }) : fillTemplate("export {via:sh}={url:sh}", { via, url });
 }
 
 function authFix(route: ProxyDecision, schemes: string[]): string {
@@ -163,23 +167,26 @@ function authFix(route: ProxyDecision, schemes: string[]): string {
   const via = route.via ?? "HTTPS_PROXY";
   const basic = schemes.length === 0 || schemes.some((s) => s.toLowerCase() === "basic");
   if (!basic) {
-    return `The proxy only offers ${schemes.join(", ")}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point Codex at it: ${setProxy(via, "http://127.0.0.1:3128")}`;
+    return fillTemplate("The proxy only offers {schemes}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point Codex at it: {fix:text}", {
+      schemes: schemes.join(", "),
+      fix: setProxy(via, "http://127.0.0.1:3128"),
+    });
   }
   const hostPort = proxy ? `${proxy.host}:${proxy.port}` : "proxy.example:8080";
   const fix = setProxy(via, `http://USER:PASSWORD@${hostPort}`);
   if (proxy?.username !== undefined) {
-    return `The proxy rejected the credentials in ${via}. Fix them (percent-encode special characters): ${fix}`;
+    return fillTemplate("The proxy rejected the credentials in {via}. Fix them (percent-encode special characters): {fix:text}", { via, fix });
   }
-  return `Put your proxy credentials in the URL (percent-encode special characters): ${fix}`;
+  return fillTemplate("Put your proxy credentials in the URL (percent-encode special characters): {fix:text}", { fix });
 }
 
 function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   const via = route.via ?? "HTTPS_PROXY";
   if (via === "--proxy") return "Nothing listens at the --proxy URL: check its host and port.";
   if (ctx.origins[via] === "dotenv") {
-    return `${via} comes from ${ctx.dotenv.path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.`;
+    return fillTemplate("{via} comes from {path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.", { via, path: ctx.dotenv.path });
   }
-  return `Start the proxy, or fix/unset ${via} if it is stale: unset ${via}`;
+  return fillTemplate("Start the proxy, or fix/unset {via} if it is stale: unset {via:sh}", { via });
 }
 
 /** `vendor` for the message (" (looks like Zscaler)"), `vendorName` for the finding's data. */
@@ -275,7 +282,7 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
       const fix = caFix(ctx, onDisk, issuer);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
       if (chain.der.length === 1 && bundleConfigured) {
-        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\nThe bundle must also hold the intermediate "${issuer}" (or the proxy must send it): cat intermediate.pem >> ${ctx.ca.selection.path}` } };
+        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\n${fillTemplate('The bundle must also hold the intermediate "{issuer}" (or the proxy must send it): cat intermediate.pem >> {path:sh}', { issuer, path: ctx.ca.selection.path ?? "" })}` } };
       }
       return {
         code: "TLS_UNKNOWN_ISSUER",

@@ -11,7 +11,7 @@ import { parsePolicy } from "./policy.js";
 import { tomlKey, tomlString, tomlType } from "./toml.js";
 import { parseProxyUrl } from "../net/proxy.js";
 import { probeTcp } from "../net/connect.js";
-import { shellQuote } from "../report/shell.js";
+import { shellQuote } from "../shell.js";
 
 export type ConfigIssueCode =
   | "CONFIG_WRONG_TYPE"

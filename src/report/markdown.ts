@@ -3,7 +3,7 @@
 import type { CheckResult, Finding, Status } from "../check.js";
 import type { Report } from "./model.js";
 import type { Table } from "./model.js";
-import { neutralise } from "./sanitise.js";
+import { echo, neutralise } from "../echo.js";
 
 export interface MarkdownOptions {
   /** The command line as typed (already redacted), shown so the helpdesk can re-run it. */
@@ -13,19 +13,20 @@ export interface MarkdownOptions {
 const STATUS_TEXT: Record<Status, string> = { pass: "✓ pass", warn: "! warn", fail: "✗ fail", skip: "- skip" };
 const LEVEL_TEXT: Record<Finding["level"], string> = { info: "info", warn: "warning", error: "error" };
 
-/** Text inside a table cell: no line breaks, no pipes, no control characters. */
+/** Text inside a table cell: bounded, no line breaks, no pipes, no control characters. */
 function cell(text: string): string {
-  return neutralise(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+  return echo(text).replace(/\|/g, "\\|");
 }
 
 /** Inline text outside tables: Markdown's active characters are escaped so values stay literal. */
 function inline(text: string): string {
-  return neutralise(text).replace(/\r?\n/g, " ").replace(/([\\`*_[\]<>#|])/g, "\\$1");
+  return neutralise(text).replace(/([\\`*_[\]<>#|])/g, "\\$1");
 }
 
 /** A fenced block whose fence is longer than any backtick run inside it. */
 function fenced(text: string, lang = ""): string[] {
-  const body = neutralise(text);
+  // Newlines in a hint are the doctor's own: values were escaped when the template was filled.
+  const body = neutralise(text, true);
   const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longest + 1);
   return [fence + lang, body, fence];
