@@ -9,6 +9,7 @@ import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
 import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { shellQuote } from "../src/report/shell.js";
 import type { Table } from "../src/report/model.js";
 
 const codes = {
@@ -75,7 +76,7 @@ const codes = {
   VERIFY_DISABLED: {
     level: "error",
     message: "{var}={value} switches TLS verification off for {tool}: every connection is open to interception and real failures are hidden.",
-    hint: "unset {var}, and trust the proxy's CA instead: export {caVar}=/path/to/corporate-root.pem",
+    hint: "unset {var}, and trust the proxy's CA instead: export {caVar}={caPath}",
   },
   PROXY_FOR_TARGET: { level: "info", message: "{target}: {route}." },
   PROXY_BYPASSED: { level: "info", message: "{target}: direct ({bypass} bypasses the proxy)." },
@@ -235,7 +236,11 @@ function verifyFindings(ctx: CheckContext, emit: Emit): Finding[] {
   return VERIFY_SWITCHES.filter((s) => {
     const value = ctx.env[s.var];
     return value !== undefined && s.disabled(value);
-  }).map((s) => emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar }));
+  }).map((s) => {
+    // The bundle Codex already loads is the CA to give the other tool; a placeholder only when there is none.
+    const known = ctx.ca.selection.path && ctx.ca.bundle?.codexLoads ? ctx.ca.selection.path : undefined;
+    return emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar, caPath: known ? shellQuote(known) : "/path/to/corporate-root.pem" });
+  });
 }
 
 function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; table: Table } {
