@@ -6,7 +6,6 @@
 // Reference (behaviour re-derived, not copied): rustls/webpki src/verify_cert.rs, src/cert.rs,
 // src/x509.rs, src/signed_data.rs, src/end_entity.rs, src/subject_name/{mod,dns_name,ip_address}.rs,
 // src/error.rs, src/trust_anchor.rs; rustls rustls/src/webpki/{server_verifier,verify,mod}.rs.
-import { x509 } from "../ca/x509.js";
 import { PkiError } from "./verify/errors.js";
 import type { TrustAnchor, VerifyInput, VerifyResult } from "./verify/types.js";
 import { Cert, anchorFromV1Cert, makeAnchor, parseCert } from "./verify/cert.js";

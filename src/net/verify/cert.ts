@@ -1,6 +1,5 @@
 // Certificates as webpki parses them (cert.rs + x509.rs), trust anchors, and the checks that
 // need no issuer (validity, basicConstraints, EKU).
-import { x509 } from "../../ca/x509.js";
 import { Failure, PkiError } from "./errors.js";
 import { TrustAnchor } from "./types.js";
 import { parseFailure } from "./chain.js";
