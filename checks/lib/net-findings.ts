@@ -2,6 +2,8 @@
 // which spread NET_CODES into their own code tables. Causes are decided from error codes and
 // certificate data, never from message text.
 import { X509Certificate } from "node:crypto";
+import { join } from "node:path";
+import { freshPath } from "../../src/ca/pem-out.js";
 import { fillTemplate, type FindingSpec, type Vars } from "../../src/check.js";
 import type { CheckContext } from "../../src/context.js";
 import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
@@ -90,7 +92,7 @@ export const NET_CODES = {
   TLS_SELF_SIGNED: {
     level: "error",
     message: "{host} presented a self-signed certificate (\"{subject}\") that Codex does not trust.",
-    hint: "If this is your proxy's own certificate, export it to PEM and: export CODEX_CA_CERTIFICATE=/path/to/it.pem",
+    hint: "If this is your proxy's own certificate, capture it and compare its SHA-256 with IT's: codex-doctor export-ca --out {out:sh}\nthen: export CODEX_CA_CERTIFICATE={out:sh}",
   },
   TLS_CERT_EXPIRED: {
     level: "error",
@@ -133,23 +135,61 @@ function org(subject: string): string {
   return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
 }
 
-/** The fix for a chain Codex cannot anchor. Every value goes in through fillTemplate ({x} echoed, {x:sh} quoted). */
-function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): string {
+/** The PEM copy a fix converts a refused DER bundle into (never over an existing file). */
+function derBundle(ctx: CheckContext): string | undefined {
+  const bundle = ctx.ca.bundle;
+  const path = ctx.ca.selection.path;
+  return path && bundle && !bundle.codexLoads && bundle.shape?.shape === "der-certificate" ? path : undefined;
+}
+
+/**
+ * The fix for a chain whose `issuer` Codex lacks: a file on this machine that holds it, the refused
+ * DER bundle converted, or the certificate captured with export-ca — never a placeholder path when
+ * the real one is known, never a command that overwrites a file. Every value goes in through
+ * fillTemplate: `{x}` echoed safely in the prose, `{x:sh}` quoted in the commands.
+ */
+function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string, role: "root" | "intermediate"): string {
   const inSystem = found.find((f) => f.path === undefined);
   const file = found.find((f) => f.path !== undefined);
   const sel = ctx.ca.selection;
+  const what = fillTemplate(role === "intermediate" ? 'the intermediate "{issuer}"' : '"{issuer}"', { issuer });
   const lines: string[] = [];
-  if (file?.path) {
+  const der = derBundle(ctx);
+  if (file?.path && role === "intermediate" && sel.path) {
+    const vars = { what, where: file.where, bundle: sel.path, file: file.path, combined: freshPath(join(ctx.homedir, "codex-ca-bundle.pem")) };
     lines.push(
-      fillTemplate('"{issuer}" is in {where}. Point Codex at it (it ADDS to the system roots):', { issuer, where: file.where }),
-      fillTemplate("export CODEX_CA_CERTIFICATE={path:sh}", { path: file.path }),
+      fillTemplate("{what:text} is in {where}. Codex needs it beside your root: write both into a new bundle and use that:", vars),
+      fillTemplate("cat {bundle:sh} {file:sh} > {combined:sh}", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={combined:sh}", vars),
+    );
+  } else if (file?.path) {
+    const vars = { what, where: file.where, file: file.path };
+    lines.push(
+      fillTemplate("{what:text} is in {where}. Point Codex at it (it ADDS to the system roots):", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={file:sh}", vars),
     );
   } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
-    lines.push(fillTemplate('"{issuer}" is in {where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:', { issuer, where: inSystem.where }), "unset SSL_CERT_FILE SSL_CERT_DIR");
-  } else {
+    lines.push(fillTemplate("{what:text} is in {where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:", { what, where: inSystem.where }), "unset SSL_CERT_FILE SSL_CERT_DIR");
+  } else if (der && role === "root") {
+    const vars = { what, der, pem: freshPath(der.replace(/\.(der|cer|crt)$/i, "") + ".pem") };
     lines.push(
-      fillTemplate('Get "{issuer}" as a PEM file (your IT team\'s "SSL inspection" root, or export it from your browser\'s certificate viewer), then:', { issuer }),
-      "export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem",
+      fillTemplate("Codex refuses {der}: it is binary DER. If it is {what:text}, convert it and point Codex at the PEM copy:", vars),
+      fillTemplate("openssl x509 -inform der -in {der:sh} -out {pem:sh}", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={pem:sh}", vars),
+    );
+  } else if (role === "intermediate") {
+    lines.push(
+      fillTemplate("Get {what:text} (an intermediate CA, not a root) from your IT team or your browser's certificate viewer, add it to your bundle{bundle}, or ask for the proxy to send it.", {
+        what,
+        bundle: sel.path ? fillTemplate(" ({path})", { path: sel.path }) : "",
+      }),
+    );
+  } else {
+    const vars = { what, out: freshPath(join(ctx.homedir, "corporate-root.pem")) };
+    lines.push(
+      fillTemplate("Capture {what:text} on Codex's own route (compare the SHA-256 it prints with the one your IT team publishes):", vars),
+      fillTemplate("codex-doctor export-ca --out {out:sh}", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={out:sh}", vars),
     );
   }
   if (sel.selectedBy === "SSL_CERT_FILE") lines.push("(SSL_CERT_FILE replaces the system roots; CODEX_CA_CERTIFICATE is the safer variable.)");
@@ -275,15 +315,16 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
       const top = chain.summaries[chain.summaries.length - 1];
       const leaf = chain.summaries[0];
       if (leaf && chain.der.length === 1 && leaf.selfSigned) {
-        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject } };
+        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject, out: freshPath(join(ctx.homedir, "proxy-ca.pem")) } };
       }
       const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
       const onDisk = found ?? (top ? await locateAsCodexSees(ctx, top.issuerDer) : []);
-      const fix = caFix(ctx, onDisk, issuer);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
       if (chain.der.length === 1 && bundleConfigured) {
-        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\n${fillTemplate('The bundle must also hold the intermediate "{issuer}" (or the proxy must send it): cat intermediate.pem >> {path:sh}', { issuer, path: ctx.ca.selection.path ?? "" })}` } };
+        // Only the leaf arrived: what is missing is the intermediate that signed it, not a root.
+        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: caFix(ctx, onDisk, issuer, "intermediate") } };
       }
+      const fix = caFix(ctx, onDisk, issuer, "root");
       return {
         code: "TLS_UNKNOWN_ISSUER",
         vars: {
