@@ -72,7 +72,7 @@ export function jsonHintLines(text: string): string[] {
 
 /** The commands the doctor's hints ask users to run (the first word of what they would paste). */
 const PROGRAMS = ["cat", "openssl", "sed", "tail", "iconv", "chmod", "ls", "python3", "date"];
-const COMMAND = new RegExp(`^(export|unset|${PROGRAMS.join("|")})\\s`);
+const COMMAND = new RegExp(`^(export|unset|printf|codex-doctor|${PROGRAMS.join("|")})\\s`);
 
 /**
  * What a user might select and paste from one hint line: the text from a command word (at the
