@@ -27,7 +27,7 @@ import {
   type ShellEnvPolicy,
   type VarFate,
 } from "../src/codex/policy.js";
-import { tomlKey } from "../src/codex/toml.js";
+import { tomlKey, tomlString } from "../src/codex/toml.js";
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
 import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
 import type { Table } from "../src/report/model.js";
@@ -510,9 +510,9 @@ export const sandboxCheck = defineCheck({
     for (const [name, value] of parsed.policy.set) {
       const fate = evaluation.fate(name);
       if (!fate.setDroppedByIncludeOnly) continue;
-      const patterns = parsed.policy.includeOnly.map((p) => JSON.stringify(p)).join(", ");
+      const patterns = parsed.policy.includeOnly.map(tomlString).join(", ");
       findings.push(
-        emit(networkOn ? "SANDBOX_SET_DROPPED" : "SANDBOX_SET_DROPPED_NO_NETWORK", { var: name, patterns, includeOnly: `${patterns}, ${JSON.stringify(name)}` }),
+        emit(networkOn ? "SANDBOX_SET_DROPPED" : "SANDBOX_SET_DROPPED_NO_NETWORK", { var: name, patterns, includeOnly: `${patterns}, ${tomlString(name)}` }),
       );
       if (watch.includes(name)) needs.push({ name, value, fate });
     }

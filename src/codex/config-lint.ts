@@ -449,7 +449,7 @@ function lintProfiles(lint: Lint, config: CodexConfigReport): void {
         const body = isTable(value)
           ? `[${key}]\n${Object.entries(value).filter(([, v]) => !isTable(v)).map(([k, v]) => copyEntry(k, v)).join("\n")}`
           : copyEntry(key, value);
-        lint.add("CONFIG_PROFILE_KEY_IGNORED", { profile: name, key, snippet: `# move it out of [profiles.${name}] to the top level:\n${body}`.trimEnd() });
+        lint.add("CONFIG_PROFILE_KEY_IGNORED", { profile: name, key, snippet: `# move it out of [profiles.${tomlKey(name)}] to the top level:\n${body}`.trimEnd() });
       }
     }
   }

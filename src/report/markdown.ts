@@ -18,6 +18,17 @@ function cell(text: string): string {
   return echo(text).replace(/\|/g, "\\|");
 }
 
+/**
+ * The command line as a code span in a table cell. Never shortened and no character replaced: a
+ * cut or an altered quote could change what the shell-quoted words mean when pasted back.
+ */
+function commandCell(text: string): string {
+  const body = neutralise(text).replace(/\|/g, "\\|");
+  const fence = "`".repeat(Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") ? " " : "";
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
 /** Inline text outside tables: Markdown's active characters are escaped so values stay literal. */
 function inline(text: string): string {
   return neutralise(text).replace(/([\\`*_[\]<>#|])/g, "\\$1");
@@ -66,7 +77,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions): string
     `| Tool | codex-doctor ${cell(report.tool.version)} |`,
     `| Node, platform | ${cell(report.node)}, ${cell(report.platform)} |`,
     `| Generated | ${cell(report.generatedAt)} |`,
-    `| Command line | \`${cell(options.commandLine).replace(/`/g, "'")}\` |`,
+    `| Command line | ${commandCell(options.commandLine)} |`,
     `| CA bundle | ${report.ca.selectedBy ? `${cell(report.ca.selectedBy)} → ${cell(report.ca.path ?? "")} (${report.ca.codexLoads ? `Codex loads ${report.ca.certificates}` : "Codex refuses it"})` : "none selected (system roots)"} |`,
     "",
   ];

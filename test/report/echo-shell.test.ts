@@ -156,6 +156,14 @@ describe("renderers", () => {
     expect(renderMarkdown(report, { commandLine: `codex-doctor tls ${evil}` })).not.toMatch(RAW_CONTROL);
   });
 
+  it("markdown: the command line is shown whole, its quoting untouched", () => {
+    const commandLine = ["codex-doctor", "tls", "--ca", `/tmp/${"x".repeat(600)}a\`b';touch PWNED;'.pem`].map(shellQuote).join(" ");
+    const md = renderMarkdown(report, { commandLine });
+    const row = md.split("\n").find((l) => l.startsWith("| Command line |"))!;
+    expect(row).toContain(commandLine);
+    expect(row).toMatch(/\| ``.+`` \|$/);
+  });
+
   it("JSON: every control character escaped, parsed back to the original values, strings bounded", () => {
     const text = renderJson(report);
     expect(text).not.toMatch(RAW_CONTROL);
