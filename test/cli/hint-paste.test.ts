@@ -171,13 +171,15 @@ const OFFLINE: Scenario[] = [
     codes: ["CA_FILE_IS_DIRECTORY", "CONFIG_UNREADABLE"],
   },
   {
-    name: "a bundle with a UTF-8 BOM and an indented block; .env sets the CA variable",
+    name: "a bundle with a UTF-8 BOM and an indented block; SSL_CERT_DIR holds only the corporate root",
     setup: async (l) => {
       writeFileSync(join(l.evil, "bom.pem"), `\uFEFF${kit.corp.root.certPem}${kit.otherCorpRoot.certPem}  ${kit.publicRoots[0].certPem}`);
-      writeFileSync(join(l.codexHome, ".env"), `SSL_CERT_FILE=${l.base}/nowhere.pem\n`);
-      return { env: { CODEX_CA_CERTIFICATE: join(l.evil, "bom.pem") } };
+      // A c_rehash directory holding only the corporate root: SSL_CERT_DIR replaces the system roots.
+      mkdirSync(join(l.evil, "certs"));
+      writeFileSync(join(l.evil, "certs", "0a1b2c3d.0"), kit.corp.root.certPem);
+      return { env: { CODEX_CA_CERTIFICATE: join(l.evil, "bom.pem"), SSL_CERT_DIR: join(l.evil, "certs") } };
     },
-    codes: ["CA_UTF8_BOM", "CA_INDENTED_PEM"],
+    codes: ["CA_UTF8_BOM", "CA_INDENTED_PEM", "BASE_ROOTS_CORPORATE_ONLY"],
   },
 ];
 

@@ -45,18 +45,23 @@ export async function runDoctor(argv: string[], input: DoctorIo): Promise<Doctor
   return { code, stdout, stderr };
 }
 
-/** The lines of every "→ hint" block of the human view, without their indentation and arrow. */
+/** The lines of the "Fix:" block and of every "→ hint" block of the human view, without their indentation. */
 export function humanHintLines(text: string): string[] {
   const out: string[] = [];
-  let inHint = false;
+  let block: "fix" | "hint" | undefined;
   for (const line of text.split("\n")) {
-    if (line.startsWith("      → ")) {
-      inHint = true;
+    if (line.startsWith("Fix:  ")) {
+      block = "fix";
+      out.push(line.slice(6));
+    } else if (line.startsWith("      → ")) {
+      block = "hint";
       out.push(line.slice("      → ".length));
-    } else if (inHint && line.startsWith("        ")) {
+    } else if (block === "fix" && line.startsWith("      ")) {
+      out.push(line.slice(6));
+    } else if (block === "hint" && line.startsWith("        ")) {
       out.push(line.slice(8));
     } else {
-      inHint = false;
+      block = undefined;
     }
   }
   return out;
