@@ -6,6 +6,7 @@ import type { Target } from "../codex/endpoints.js";
 import type { EstablishFailure, EstablishSuccess } from "./establish.js";
 import { resolveProxy, type ProxyDecision } from "./proxy.js";
 import { establishAsCodex } from "./anchors.js";
+import { probeSignal } from "./connect.js";
 import { VERSION } from "../version.js";
 
 export interface HttpAnswer {
@@ -28,7 +29,9 @@ class ConnectFailed extends Error {
   }
 }
 
-export async function probeHttp(ctx: CheckContext, target: Target, signal: AbortSignal): Promise<HttpProbe> {
+export async function probeHttp(ctx: CheckContext, target: Target, runSignal: AbortSignal): Promise<HttpProbe> {
+  // undici listens on the request's signal for the whole request: give it this probe's own.
+  const signal = probeSignal(runSignal);
   const url = new URL(target.url);
   const route = resolveProxy(target.url, ctx.env, ctx.options.proxy);
   let tlsInfo: EstablishSuccess | undefined;

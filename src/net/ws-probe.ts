@@ -8,6 +8,7 @@ import type { Target } from "../codex/endpoints.js";
 import type { EstablishFailure, EstablishSuccess } from "./establish.js";
 import { resolveProxy, type ProxyDecision } from "./proxy.js";
 import { establishAsCodex } from "./anchors.js";
+import { probeSignal } from "./connect.js";
 import { VERSION } from "../version.js";
 
 export type WsOutcome =
@@ -22,7 +23,8 @@ export type WsProbe =
   | { ok: true; route: ProxyDecision; tls: EstablishSuccess; outcome: WsOutcome }
   | { ok: false; route: ProxyDecision; failure: EstablishFailure };
 
-export async function probeWebSocket(ctx: CheckContext, target: Target, signal: AbortSignal): Promise<WsProbe> {
+export async function probeWebSocket(ctx: CheckContext, target: Target, runSignal: AbortSignal): Promise<WsProbe> {
+  const signal = probeSignal(runSignal);
   const url = new URL(target.url);
   const route = resolveProxy(target.url, ctx.env, ctx.options.proxy);
   let failure: EstablishFailure | undefined;
