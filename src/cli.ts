@@ -32,6 +32,8 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 /** Ten minutes: beyond that a probe is not "slow", and Node timers overflow past 2^31 ms. */
 const MAX_TIMEOUT_MS = 600_000;
 
+const DEFAULT_TIMEOUT_MS = 10_000;
+
 /** Every option in one typed table: the README's flag list is checked against it. */
 export const OPTIONS = {
   json: { type: "boolean", default: false, describe: "Print exactly one JSON report on stdout" },
@@ -41,7 +43,8 @@ export const OPTIONS = {
   skip: { type: "string", array: true, describe: "Skip these check ids" },
   ca: { type: "string", describe: "Test a candidate bundle as if CODEX_CA_CERTIFICATE pointed to it" },
   "codex-home": { type: "string", describe: "Codex home (default: $CODEX_HOME, else ~/.codex)" },
-  timeout: { type: "number", default: 10000, describe: "Timeout per network probe, in ms" },
+  // No yargs default: a valueless `--timeout` must stay visible (undefined) to be refused.
+  timeout: { type: "number", defaultDescription: String(DEFAULT_TIMEOUT_MS), describe: "Timeout per network probe, in ms" },
   target: { type: "string", array: true, describe: "Probe this URL instead of the default endpoints (repeatable)" },
   proxy: { type: "string", describe: "Use this proxy URL instead of the one from the environment" },
   strict: { type: "boolean", default: false, describe: "Treat warnings as failures (exit 1)" },
@@ -56,12 +59,43 @@ interface ParsedArgs {
   skip?: string[];
   ca?: string;
   "codex-home"?: string;
-  timeout: number;
+  timeout?: number;
   target?: string[];
   proxy?: string;
   strict: boolean;
   color: boolean;
   _: (string | number)[];
+}
+
+/** What each valued option takes, for the usage error when it is given without one. */
+const VALUE_OF: Record<string, string> = {
+  only: "a check id",
+  skip: "a check id",
+  ca: "the path of a PEM bundle",
+  "codex-home": "a directory",
+  timeout: "a number of milliseconds",
+  target: "an https:// or wss:// URL",
+  proxy: "a proxy URL such as http://proxy.example:8080",
+};
+
+/**
+ * yargs hands a repeated single-valued option over as an array and a valueless one as "" (or an
+ * empty array for the repeatable ones); both would reach the checks as nonsense, so refuse them here.
+ */
+function checkValues(args: Record<string, unknown>): void {
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    if (!(name in args) || spec.type === "boolean") continue;
+    const value = args[name];
+    if (value === undefined) throw new Error(`--${name} needs a value: ${VALUE_OF[name]}.`);
+    const repeatable = "array" in spec && spec.array;
+    if (!repeatable && Array.isArray(value)) {
+      throw new Error(`--${name} was given ${value.length} times; it takes one value (${VALUE_OF[name]}).`);
+    }
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length === 0 || values.some((v) => v === "" || (typeof v === "number" && Number.isNaN(v)))) {
+      throw new Error(`--${name} needs a value: ${VALUE_OF[name]}.`);
+    }
+  }
 }
 
 type ParseOutcome = { kind: "run"; args: ParsedArgs } | { kind: "output"; text: string } | { kind: "usage"; message: string };
@@ -79,15 +113,14 @@ function parseArgs(argv: string[]): Promise<ParseOutcome> {
       const command = String(args._[0]);
       if (command !== "tls") throw new Error(`Unknown command "${command}": the only command is \`tls\`.`);
       if (args._.length > 1) throw new Error(`Unexpected argument "${args._[1]}".`);
-      if (args.only !== undefined && (args.only as string[]).filter((id) => id !== "").length === 0) {
-        throw new Error("--only needs at least one check id.");
-      }
+      checkValues(args);
       for (const list of [args.only, args.skip]) {
         for (const id of (list as string[] | undefined) ?? []) {
           if (!knownIds.includes(id)) throw new Error(`Unknown check id "${id}". Known: ${knownIds.join(", ")}.`);
         }
       }
-      if (typeof args.timeout !== "number" || !Number.isFinite(args.timeout) || args.timeout <= 0 || args.timeout > MAX_TIMEOUT_MS) {
+      const timeout = args.timeout as number | undefined;
+      if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS)) {
         throw new Error(`--timeout takes a number of milliseconds between 1 and ${MAX_TIMEOUT_MS}.`);
       }
       for (const t of (args.target as string[] | undefined) ?? []) {
@@ -148,7 +181,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     offline: args.offline,
     verbose: args.verbose,
     strict: args.strict,
-    timeoutMs: args.timeout,
+    timeoutMs: args.timeout ?? DEFAULT_TIMEOUT_MS,
     ca: args.ca,
     codexHome: args["codex-home"],
     targets: args.target ?? [],
@@ -173,7 +206,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       only: args.only,
       skip: args.skip,
       offline: args.offline,
-      checkTimeoutMs: args.timeout * 5 + 2000,
+      checkTimeoutMs: options.timeoutMs * 5 + 2000,
       onStart: (check) => progress.update(check.title),
     });
     report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results });
