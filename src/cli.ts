@@ -1,9 +1,12 @@
 // `codex-doctor tls [options]`. main() parses, gathers, runs, renders and RETURNS the exit code:
-// 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error / could not run.
+// 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error / could not run;
+// 128 + signal number when the user interrupted (the report then shows what finished).
+import { constants } from "node:os";
 import yargs from "yargs";
 import type { Env } from "./env.js";
-import { buildContext, type RunOptions, type SystemInput } from "./context.js";
+import { buildContext, factOrUndefined, type RunOptions, type SystemInput } from "./context.js";
 import { runChecks } from "./runner.js";
+import { RunLimit, runBudgetMs } from "./run-limit.js";
 import { buildReport, type Report } from "./report/model.js";
 import { renderHuman } from "./report/human.js";
 import { renderJson } from "./report/json.js";
@@ -25,6 +28,10 @@ export interface CliIo {
   spinnerStream?: NodeJS.WritableStream;
   now?: () => Date;
   linuxBundleCandidates?: string[];
+  /** Aborted with the signal's name ("SIGINT") when the user interrupts: stop, report what finished. */
+  interrupt?: AbortSignal;
+  /** Tests shorten the run's time budget (default: runBudgetMs(--timeout)). */
+  runBudgetMs?: number;
 }
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -44,7 +51,7 @@ export const OPTIONS = {
   ca: { type: "string", describe: "Test a candidate bundle as if CODEX_CA_CERTIFICATE pointed to it" },
   "codex-home": { type: "string", describe: "Codex home (default: $CODEX_HOME, else ~/.codex)" },
   // No yargs default: a valueless `--timeout` must stay visible (undefined) to be refused.
-  timeout: { type: "number", defaultDescription: String(DEFAULT_TIMEOUT_MS), describe: "Timeout per network probe, in ms" },
+  timeout: { type: "number", defaultDescription: String(DEFAULT_TIMEOUT_MS), describe: "Timeout per network probe, in ms (the whole run ends within 5× this + 2 s)" },
   target: { type: "string", array: true, describe: "Probe this URL instead of the default endpoints (repeatable)" },
   proxy: { type: "string", describe: "Use this proxy URL instead of the one from the environment" },
   strict: { type: "boolean", default: false, describe: "Treat warnings as failures (exit 1)" },
@@ -195,21 +202,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     linuxBundleCandidates: io.linuxBundleCandidates,
   };
   const secrets = secretsFrom(io.env);
-  const progress = startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
+  const limit = new RunLimit(io.runBudgetMs ?? runBudgetMs(options.timeoutMs), io.interrupt);
+  const progress = await startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
 
   let report: Report;
   let exit: number;
   try {
-    const ctx = await buildContext(options, system);
-    for (const s of secretsFrom(ctx.env)) if (!secrets.includes(s)) secrets.push(s);
+    const ctx = await buildContext(options, system, limit);
+    for (const s of secretsFrom(factOrUndefined(ctx, "env") ?? {})) if (!secrets.includes(s)) secrets.push(s);
     const results = await runChecks(CHECKS, ctx, {
       only: args.only,
       skip: args.skip,
       offline: args.offline,
-      checkTimeoutMs: options.timeoutMs * 5 + 2000,
+      checkTimeoutMs: limit.budgetMs,
+      limit,
       onStart: (check) => progress.update(check.title),
     });
-    report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results });
+    report = buildReport({ version: VERSION, now: system.now, ca: factOrUndefined(ctx, "ca") ?? null, checks: results });
     exit = report.ok && !(args.strict && report.summary.warn > 0) ? EXIT.OK : EXIT.FAILED;
   } catch (err) {
     // The tool itself could not run: still one well-formed report, ok:false, exit 2.
@@ -243,5 +252,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const safe = redactDeep(report, secrets);
   io.stdout(args.json ? renderJson(safe) : renderHuman(safe, { color: colorEnabled(args, io), verbose: args.verbose }));
-  return exit;
+  const signal = limit.interruptedBy();
+  return signal ? 128 + (constants.signals[signal as NodeJS.Signals] ?? constants.signals.SIGINT) : exit;
 }
