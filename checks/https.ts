@@ -1,11 +1,16 @@
 // Runbook step 3: a harmless POST to the login token endpoint (and a GET of the model API), over
 // the proxy and trust Codex would use. Any HTTP answer from the origin over verified TLS passes —
 // 400/401 are expected without credentials. A proxy's block page is not the origin's answer.
+// The TLS verdict is the proxy check's: when it failed, this check is skipped (dependsOn); run alone
+// (--only https) it reports the gathered connection's cause itself.
 import { defineCheck, type Finding } from "../src/check.js";
 import { probeHttp } from "../src/net/http-probe.js";
-import { NET_CODES, diagnoseFailure, interception } from "../src/net/diagnose.js";
+import { NET_CODES, diagnoseFailure } from "./lib/net-findings.js";
+import { connectAsCodex, connectionAsCodex } from "./lib/codex-net.js";
 import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
+import type { PresentedChain } from "../src/net/establish.js";
+import type { Target } from "../src/codex/endpoints.js";
 
 const codes = {
   ...NET_CODES,
@@ -20,16 +25,26 @@ const codes = {
   },
   LOGIN_BUNDLE_REFUSED: {
     level: "error",
-    message: "`codex login` fails before sending anything: Codex refuses the CA bundle ({codexMessage}).",
+    message: "`codex login` fails before sending anything: Codex refuses the CA bundle ({codexMessage}), and Codex holds no credentials yet, so login is needed now.",
     hint: "Fix the bundle first (see the bundle check), then re-run.",
+  },
+  LOGIN_AFFECTED_BY_BUNDLE: {
+    level: "warn",
+    message: "Codex refuses the CA bundle ({codexMessage}): `codex login` would fail and every start reports the error, but Codex already holds credentials ({auth}) and its model traffic falls back to the base roots, which verify {host}.",
+    hint: "Fix the bundle (see the bundle check) before you next need `codex login`.",
   },
   NO_TARGETS: { level: "info", message: "No https endpoints to probe." },
 } as const;
+
+function requestData(target: Target, status: number | null, stage: string, code: string | null, chain: PresentedChain | undefined) {
+  return { id: target.id, url: target.url, method: target.method, status, stage, code, chain: chainData(chain) };
+}
 
 export const httpsCheck = defineCheck({
   id: "https",
   title: "HTTPS to the token endpoint and model API",
   network: true,
+  dependsOn: ["proxy"],
   codes,
   async run(ctx, { finding, signal }) {
     const targets = ctx.targets.filter((t) => t.kind === "https");
@@ -38,18 +53,29 @@ export const httpsCheck = defineCheck({
       targets.map(async (target) => {
         const url = new URL(target.url);
         const host = `${url.hostname}:${url.port || 443}`;
-        const probe = await probeHttp(ctx, target, signal);
         const findings: Finding[] = [];
+        const facts = await connectionAsCodex(ctx, url, signal);
         if (url.pathname.endsWith("/oauth/token") && ctx.ca.trust.loginFails) {
-          findings.push(finding("LOGIN_BUNDLE_REFUSED", { codexMessage: ctx.ca.bundle?.codexMessage ?? "" }));
+          const codexMessage = ctx.ca.bundle?.codexMessage ?? "";
+          // Observed with the real CLI: a refused bundle breaks login, but `codex exec` with saved
+          // credentials still works when the base roots verify the model host.
+          findings.push(
+            ctx.auth.credentials && facts.ok
+              ? finding("LOGIN_AFFECTED_BY_BUNDLE", { codexMessage, auth: ctx.auth.why, host })
+              : finding("LOGIN_BUNDLE_REFUSED", { codexMessage }),
+          );
         }
-        const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
+        const route = facts.route.proxy ? ` through ${facts.route.proxy.display}` : "";
+        if (!facts.ok && facts.failure) {
+          const d = await diagnoseFailure(ctx, url, facts.route, facts.failure, facts.missingIssuerFound);
+          findings.push(finding(d.code, d.vars));
+          return { target, findings, data: requestData(target, null, facts.failure.stage, facts.failure.code, facts.chain) };
+        }
+        const probe = await probeHttp({ target, route: facts.route, connect: () => connectAsCodex(ctx, url, facts.route, signal), timeoutMs: ctx.options.timeoutMs, signal });
         if (probe.ok) {
-          const intercepted = await interception(ctx, url, probe.tls.chain);
-          const block = blockPage(probe.answer, intercepted !== undefined);
+          const block = blockPage(probe.answer, facts.interception !== undefined);
           const vars = { method: target.method, url: target.url, status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
           findings.push(finding(block ? "PROXY_BLOCK_PAGE" : "ORIGIN_ANSWERED", vars));
-          if (intercepted) findings.push(finding(intercepted.code, intercepted.vars));
         } else {
           const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);
           findings.push(finding(d.code, d.vars));
@@ -57,15 +83,9 @@ export const httpsCheck = defineCheck({
         return {
           target,
           findings,
-          data: {
-            id: target.id,
-            url: target.url,
-            method: target.method,
-            status: probe.ok ? probe.answer.status : null,
-            stage: probe.ok ? "answered" : probe.failure.stage,
-            code: probe.ok ? null : probe.failure.code,
-            chain: chainData(probe.ok ? probe.tls.chain : probe.failure.chain),
-          },
+          data: probe.ok
+            ? requestData(target, probe.answer.status, "answered", null, probe.tls.chain)
+            : requestData(target, null, probe.failure.stage, probe.failure.code, probe.failure.chain),
         };
       }),
     );

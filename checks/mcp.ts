@@ -9,11 +9,12 @@ import type { CheckContext } from "../src/context.js";
 import { isTable, type TomlTable } from "../src/codex/config.js";
 import type { Target } from "../src/codex/endpoints.js";
 import { probeHttp } from "../src/net/http-probe.js";
-import { NET_CODES, diagnoseFailure, interception } from "../src/net/diagnose.js";
+import { NET_CODES, diagnoseFailure, interceptionDiagnosis } from "./lib/net-findings.js";
+import { connectAsCodex, connectionAsCodex } from "./lib/codex-net.js";
 import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
 import { displayUrl } from "../src/net/proxy.js";
-import { tomlType } from "../src/codex/policy.js";
+import { tomlType } from "../src/codex/toml.js";
 
 const ENTRY_HINT =
   'A remote server: [mcp_servers.{name}] url = "https://mcp.example.com/mcp" (optional: required = true, bearer_token_env_var = "MY_MCP_TOKEN"); a local one: command = "npx" with args = [...].';
@@ -170,7 +171,11 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
   const shown = displayUrl(url.href);
   // The query string can hold a credential (?token=…): probe the origin and path only.
   const target: Target = { id: `mcp-${name}`, label: `MCP server ${name}`, url: `${url.origin}${url.pathname}`, kind: "https", method: "GET" };
-  const probe = await probeHttp(ctx, target, signal);
+  // The TLS verdict for this host is gathered once per run (shared with the proxy check's hosts).
+  const facts = await connectionAsCodex(ctx, url, signal);
+  const probe = facts.ok
+    ? await probeHttp({ target, route: facts.route, connect: () => connectAsCodex(ctx, url, facts.route, signal), timeoutMs: ctx.options.timeoutMs, signal })
+    : ({ ok: false, route: facts.route, failure: facts.failure! } as const);
   const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
   const findings: Finding[] = [];
   let causeCode: string | null = null;
@@ -179,7 +184,7 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
     findings.push(finding(remote.required ? "MCP_REQUIRED_FAILED" : "MCP_OPTIONAL_FAILED", { name, url: shown, cause, causeCode: code, fix }));
   };
   if (probe.ok) {
-    const intercepted = await interception(ctx, url, probe.tls.chain);
+    const intercepted = facts.interception ? interceptionDiagnosis(url, facts.interception) : undefined;
     const block = blockPage(probe.answer, intercepted !== undefined);
     if (block) {
       failed(
@@ -196,7 +201,7 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
   } else {
     // The shared diagnosis decides the cause; its text is carried inside this check's own code so
     // the level can follow `required` (the shared codes are all errors).
-    const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);
+    const d = await diagnoseFailure(ctx, url, probe.route, probe.failure, facts.ok ? undefined : facts.missingIssuerFound);
     const rendered = makeFinding(d.code, NET_CODES[d.code], d.vars);
     failed(d.code, rendered.message.replace(/\.$/, ""), rendered.hint ?? "");
   }

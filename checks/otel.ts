@@ -11,9 +11,9 @@ import { defineCheck, type Finding, type FindingSpec, type Vars } from "../src/c
 import type { CheckContext } from "../src/context.js";
 import { isTable, type TomlTable } from "../src/codex/config.js";
 import { readBoundedFile } from "../src/ca/file.js";
-import { NET_CODES, diagnoseFailure } from "../src/net/diagnose.js";
+import { NET_CODES, diagnoseFailure } from "./lib/net-findings.js";
 import { displayUrl, resolveProxy, type ProxyDecision } from "../src/net/proxy.js";
-import { tomlType } from "../src/codex/policy.js";
+import { tomlType } from "../src/codex/toml.js";
 import { verifyServerChain, type TrustAnchor } from "../src/net/verify.js";
 import { baseAnchors, codexAnchors } from "../src/net/anchors.js";
 import { vendorFromNames } from "../src/net/vendors.js";

@@ -4,9 +4,11 @@
 import { defineCheck, type Finding } from "../src/check.js";
 import { probeWebSocket } from "../src/net/ws-probe.js";
 import { probeHttp } from "../src/net/http-probe.js";
-import { NET_CODES, diagnoseFailure } from "../src/net/diagnose.js";
+import { NET_CODES, diagnoseFailure } from "./lib/net-findings.js";
+import { connectAsCodex, connectionAsCodex } from "./lib/codex-net.js";
 import { vendorFromHeaders } from "../src/net/vendors.js";
 import { chainData } from "../src/net/chain-table.js";
+import type { PresentedChain } from "../src/net/establish.js";
 import type { Target } from "../src/codex/endpoints.js";
 
 const FALLBACK_HINT =
@@ -46,10 +48,15 @@ function httpsTwin(target: Target): Target {
   return { ...target, id: `${target.id}-https`, url: target.url.replace(/^wss:/i, "https:").replace(/\/responses$/, "/models"), kind: "https", method: "GET" };
 }
 
+function upgradeData(target: Target, outcome: string, status: number | null, stage: string | null, code: string | null, chain: PresentedChain | undefined) {
+  return { url: target.url, outcome, status, stage, code, chain: chainData(chain) };
+}
+
 export const websocketCheck = defineCheck({
   id: "websocket",
   title: "WebSocket upgrade to the model API",
   network: true,
+  dependsOn: ["proxy"],
   codes,
   async run(ctx, { finding, signal }) {
     const targets = ctx.targets.filter((t) => t.kind === "wss");
@@ -58,10 +65,18 @@ export const websocketCheck = defineCheck({
       targets.map(async (target) => {
         const url = new URL(target.url);
         const host = `${url.hostname}:${url.port || 443}`;
-        const probe = await probeWebSocket(ctx, target, signal);
         const findings: Finding[] = [];
-        const route = probe.route.proxy ? ` through ${probe.route.proxy.display}` : "";
+        const facts = await connectionAsCodex(ctx, url, signal);
+        const route = facts.route.proxy ? ` through ${facts.route.proxy.display}` : "";
         const base = { url: target.url, host, route };
+        if (!facts.ok && facts.failure) {
+          // Only when run without the proxy check (which otherwise owns this verdict).
+          const d = await diagnoseFailure(ctx, url, facts.route, facts.failure, facts.missingIssuerFound);
+          findings.push(finding(d.code, d.vars));
+          return { target, findings, data: upgradeData(target, "failed", null, facts.failure.stage, facts.failure.code, facts.chain) };
+        }
+        const connect = () => connectAsCodex(ctx, url, facts.route, signal);
+        const probe = await probeWebSocket({ target, route: facts.route, connect, timeoutMs: ctx.options.timeoutMs, signal });
         if (!probe.ok) {
           const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);
           findings.push(finding(d.code, d.vars));
@@ -83,20 +98,15 @@ export const websocketCheck = defineCheck({
         // "HTTPS works but the WebSocket doesn't" is the pattern users report; say it in so many words.
         // Only when TLS worked: a failed tunnel or handshake fails the HTTPS path identically.
         if (probe.ok && findings.some((f) => f.level !== "info")) {
-          const twin = await probeHttp(ctx, httpsTwin(target), signal);
+          const twin = await probeHttp({ target: httpsTwin(target), route: facts.route, connect, timeoutMs: ctx.options.timeoutMs, signal });
           if (twin.ok) findings.push(finding("WS_FAILS_HTTPS_WORKS", base));
         }
         return {
           target,
           findings,
-          data: {
-            url: target.url,
-            outcome: probe.ok ? probe.outcome.kind : "failed",
-            status: probe.ok && probe.outcome.kind === "http" ? probe.outcome.status : null,
-            stage: probe.ok ? null : probe.failure.stage,
-            code: probe.ok ? null : probe.failure.code,
-            chain: chainData(probe.ok ? probe.tls.chain : probe.failure.chain),
-          },
+          data: probe.ok
+            ? upgradeData(target, probe.outcome.kind, probe.outcome.kind === "http" ? probe.outcome.status : null, null, null, probe.tls.chain)
+            : upgradeData(target, "failed", null, probe.failure.stage, probe.failure.code, probe.failure.chain),
         };
       }),
     );

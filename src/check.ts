@@ -10,6 +10,11 @@ export interface Finding {
   code: string;
   message: string;
   hint?: string;
+  /**
+   * The facts the message was built from (host, proxy, path, subject, vendor, status…), so scripts
+   * match on values, never on prose. Redacted like everything else in the report.
+   */
+  data?: Record<string, string | number>;
 }
 
 export interface CheckResult {
@@ -68,9 +73,23 @@ export function fillTemplate(template: string, vars: Vars = {}): string {
   });
 }
 
+/** Variables that hold prose we wrote (a whole fix, a route phrase), not facts: kept out of `data`. */
+const PROSE_VAR = /(Fix|^route|^useHttp|^fix)$/;
+
+function factsOf(vars: Vars): Record<string, string | number> | undefined {
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined || PROSE_VAR.test(name)) continue;
+    out[name] = typeof value === "string" ? value.trim() : value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function makeFinding(code: string, spec: FindingSpec, vars?: Vars): Finding {
   const finding: Finding = { level: spec.level, code, message: fillTemplate(spec.message, vars) };
   if (spec.hint !== undefined) finding.hint = fillTemplate(spec.hint, vars);
+  const data = vars ? factsOf(vars) : undefined;
+  if (data) finding.data = data;
   return finding;
 }
 

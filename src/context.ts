@@ -6,7 +6,7 @@ import type { Env, VarOrigin } from "./env.js";
 import { readDotenv, applyDotenv, type DotenvFile } from "./codex/dotenv.js";
 import { loadCa, type CaReport } from "./ca/loader.js";
 import { loadCodexConfig, type CodexConfigReport } from "./codex/config.js";
-import { planTargets, type Target } from "./codex/endpoints.js";
+import { detectAuthMode, planTargets, type AuthState, type Target } from "./codex/endpoints.js";
 import type { RunLimit } from "./run-limit.js";
 
 export interface RunOptions {
@@ -48,6 +48,8 @@ export interface CheckContext {
   config: CodexConfigReport;
   ca: CaReport;
   targets: Target[];
+  /** Codex's auth mode and whether it holds credentials (auth.json is read, never shown). */
+  auth: AuthState;
   searchPaths?: string[];
   /**
    * Facts not gathered before the run's deadline, by CheckContext field. Reading such a field
@@ -98,7 +100,8 @@ export async function buildContext(options: RunOptions, system: SystemInput, lim
     dotenv: `$CODEX_HOME/.env (${dotenvPath})`,
     config: `$CODEX_HOME/config.toml (${join(codexHome, "config.toml")})`,
     ca: caFact(options, system.env),
-    targets: `the endpoints to probe (from $CODEX_HOME/auth.json and config.toml)`,
+    auth: `$CODEX_HOME/auth.json (${join(codexHome, "auth.json")})`,
+    targets: "the endpoints to probe (from config.toml and the auth mode)",
   };
   const unavailable = new Map<string, UnavailableFact>();
   const ms = limit?.budgetMs ?? 0;
@@ -109,18 +112,19 @@ export async function buildContext(options: RunOptions, system: SystemInput, lim
     return raced.done ? raced.value : undefined;
   };
   const missing = (fields: string[], fact: string) => {
-    for (const field of fields) unavailable.set(field, { fact, ms });
+    for (const field of fields) if (!unavailable.has(field)) unavailable.set(field, { fact, ms });
   };
 
-  // .env and config.toml are independent; the CA loader and the endpoints need the .env overlay.
+  // .env and config.toml are independent; the CA loader and auth.json need the .env overlay; the
+  // endpoints need all of it.
   const [dotenv, config] = await Promise.all([
     gather(() => readDotenv(dotenvPath, system.env)),
     gather(() => loadCodexConfig(codexHome)),
   ]);
-  if (!dotenv) missing(["dotenv", "env", "origins", "ca", "targets"], facts.dotenv);
-  if (!config) missing(["config"], facts.config);
+  if (!dotenv) missing(["dotenv", "env", "origins", "ca", "auth", "targets"], facts.dotenv);
+  if (!config) missing(["config", "targets"], facts.config);
   const { env, origins } = dotenv ? applyDotenv(system.env, dotenv) : { env: undefined, origins: undefined };
-  const [ca, targets] = await Promise.all([
+  const [ca, auth] = await Promise.all([
     env &&
       gather(() =>
         loadCa({
@@ -130,10 +134,12 @@ export async function buildContext(options: RunOptions, system: SystemInput, lim
           probe: { platform: system.platform, linuxBundleCandidates: system.linuxBundleCandidates },
         }),
       ),
-    env && config && gather(() => planTargets({ env, config, codexHome, explicit: options.targets })),
+    env && gather(() => detectAuthMode(env, codexHome)),
   ]);
-  if (env && !ca) missing(["ca"], facts.ca);
-  if (env && !targets) missing(["targets"], config ? facts.targets : facts.config);
+  if (!ca) missing(["ca"], facts.ca);
+  if (!auth) missing(["auth", "targets"], facts.auth);
+  const targets = env && config && auth && (await gather(() => planTargets({ env, config, codexHome, explicit: options.targets, auth })));
+  if (!targets) missing(["targets"], facts.targets);
 
   const ctx = {
     options,
@@ -148,6 +154,7 @@ export async function buildContext(options: RunOptions, system: SystemInput, lim
     config,
     ca,
     targets,
+    auth,
     searchPaths: system.searchPaths,
   } as CheckContext;
   if (unavailable.size > 0) {

@@ -24,7 +24,7 @@ export const RUNNER_CODES = {
   },
   INTERRUPTED: { level: "info", message: "The {id} check was stopped by {signal} before it finished." },
   OFFLINE: { level: "info", message: "Network checks are skipped with --offline." },
-  DEPENDENCY_NOT_MET: { level: "info", message: "Skipped because the {dep} check {outcome}." },
+  DEPENDENCY_NOT_MET: { level: "info", message: "Skipped because the {dep} check {outcome}{causes}: fix that first, this check builds on it." },
 } satisfies Record<string, FindingSpec>;
 import { FactUnavailable, type CheckContext } from "./context.js";
 import type { RunLimit } from "./run-limit.js";
@@ -154,9 +154,15 @@ export async function runChecks(checks: Check[], ctx: CheckContext, options: Run
         const depCheck = selected.find((c) => c.id === dep);
         if (!depCheck) continue;
         const depResult = await launch(depCheck);
+        // Stopped by the user, not by its dependency's verdict: say so.
+        const stoppedBy = options.limit?.interruptedBy();
+        if (stoppedBy && depResult.findings.some((f) => f.code === "INTERRUPTED")) return interrupted(check, stoppedBy);
         if (depResult.status === "fail" || depResult.status === "skip") {
-          return result(check, "skip", `skipped: ${dep} did not pass`, [
-            makeFinding("DEPENDENCY_NOT_MET", RUNNER_CODES.DEPENDENCY_NOT_MET, { dep, outcome: depResult.status === "fail" ? "failed" : "was skipped" }),
+          // Point at the cause instead of repeating it: one verdict per cause.
+          const causes = [...new Set(depResult.findings.filter((f) => f.level === "error").map((f) => f.code))];
+          const see = causes.length > 0 ? ` (${causes.join(", ")})` : "";
+          return result(check, "skip", `skipped: see ${dep}${see}`, [
+            makeFinding("DEPENDENCY_NOT_MET", RUNNER_CODES.DEPENDENCY_NOT_MET, { dep, outcome: depResult.status === "fail" ? "failed" : "was skipped", causes: see }),
           ]);
         }
       }

@@ -1,7 +1,7 @@
 // Certificate lints shared by the bundle and network checks: dates, weak keys, and the
 // certificate table shown with -v.
 import type { CertSummary } from "./certinfo.js";
-import type { Table } from "../report/human.js";
+import type { Table } from "../report/model.js";
 
 export const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;

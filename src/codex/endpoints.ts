@@ -29,24 +29,31 @@ function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== "";
 }
 
-export async function detectAuthMode(env: Env, codexHome: string): Promise<{ mode: AuthMode; why: string }> {
-  if (nonEmpty(env.OPENAI_API_KEY) || nonEmpty(env.CODEX_API_KEY)) return { mode: "api-key", why: "an API key variable is set" };
-  if (nonEmpty(env.CODEX_ACCESS_TOKEN)) return { mode: "chatgpt", why: "CODEX_ACCESS_TOKEN is set" };
+/** How Codex will authenticate, and whether it already holds credentials (then login is not needed now). */
+export interface AuthState {
+  mode: AuthMode;
+  why: string;
+  credentials: boolean;
+}
+
+export async function detectAuthMode(env: Env, codexHome: string): Promise<AuthState> {
+  if (nonEmpty(env.OPENAI_API_KEY) || nonEmpty(env.CODEX_API_KEY)) return { mode: "api-key", why: "an API key variable is set", credentials: true };
+  if (nonEmpty(env.CODEX_ACCESS_TOKEN)) return { mode: "chatgpt", why: "CODEX_ACCESS_TOKEN is set", credentials: true };
   const read = await readBoundedFile(join(codexHome, "auth.json"), 1024 * 1024);
   if (read.ok) {
     try {
       const auth = JSON.parse(Buffer.from(read.bytes).toString("utf8")) as Record<string, unknown>;
       const mode = typeof auth.auth_mode === "string" ? auth.auth_mode.toLowerCase() : undefined;
-      if (mode === "apikey" || mode === "api_key") return { mode: "api-key", why: "auth.json is in API-key mode" };
+      if (mode === "apikey" || mode === "api_key") return { mode: "api-key", why: "auth.json is in API-key mode", credentials: true };
       if (mode === undefined && typeof auth.OPENAI_API_KEY === "string" && auth.OPENAI_API_KEY !== "") {
-        return { mode: "api-key", why: "auth.json holds an API key" };
+        return { mode: "api-key", why: "auth.json holds an API key", credentials: true };
       }
-      return { mode: "chatgpt", why: "auth.json holds a ChatGPT sign-in" };
+      return { mode: "chatgpt", why: "auth.json holds a ChatGPT sign-in", credentials: auth.tokens !== undefined && auth.tokens !== null };
     } catch {
-      return { mode: "chatgpt", why: "auth.json is unreadable; Codex would ask for ChatGPT sign-in" };
+      return { mode: "chatgpt", why: "auth.json is unreadable; Codex would ask for ChatGPT sign-in", credentials: false };
     }
   }
-  return { mode: "chatgpt", why: "no credentials found; ChatGPT sign-in is Codex's default" };
+  return { mode: "chatgpt", why: "no credentials found; ChatGPT sign-in is Codex's default", credentials: false };
 }
 
 export interface ModelBase {
@@ -127,9 +134,11 @@ export async function planTargets(input: {
   config: CodexConfigReport;
   codexHome: string;
   explicit: string[];
+  /** Already detected by the caller (buildContext); detected here otherwise. */
+  auth?: AuthState;
 }): Promise<Target[]> {
   if (input.explicit.length > 0) return targetsFromUrls(input.explicit);
-  const auth = await detectAuthMode(input.env, input.codexHome);
+  const auth = input.auth ?? (await detectAuthMode(input.env, input.codexHome));
   const model = modelBase(input.config, auth.mode);
   const targets: Target[] = [{ id: "token", label: "login token endpoint", url: TOKEN_URL, kind: "https", method: "POST" }];
   // A base from config that is not an https URL (a local http:// model server, a typo) has no TLS

@@ -4,6 +4,7 @@
 // check can say which rule removed a variable.
 import { isProxyVar, OTHER_TOOL_CA_VARS, type Env } from "../env.js";
 import { isTable, type TomlTable } from "./config.js";
+import { tomlKey, tomlString, tomlType } from "./toml.js";
 
 export type Inherit = "all" | "core" | "none";
 
@@ -106,17 +107,6 @@ export interface ParsedPolicy {
   issues: PolicyIssue[];
 }
 
-export function tomlType(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (typeof value === "string") return "a string";
-  if (typeof value === "boolean") return "a boolean";
-  if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))) return "an integer";
-  if (typeof value === "number") return "a float";
-  if (value instanceof Date) return "a date";
-  if (Array.isArray(value)) return "an array";
-  if (isTable(value)) return "a table";
-  return typeof value;
-}
 
 function stringList(value: unknown, path: string, issues: PolicyIssue[]): string[] {
   if (value === undefined) return [];
@@ -390,15 +380,6 @@ export function sandboxNetwork(raw: TomlTable, profile: TomlTable | undefined): 
 // ---------------------------------------------------------------------------------------------
 // TOML rendering for pasteable snippets
 
-const BARE_KEY = /^[A-Za-z0-9_-]+$/;
-
-export function tomlKey(key: string): string {
-  return BARE_KEY.test(key) ? key : JSON.stringify(key);
-}
-
-export function tomlString(value: string): string {
-  return JSON.stringify(value);
-}
 
 export interface RenderEntry {
   value: string;

@@ -1,9 +1,6 @@
 // Trust anchors for the verifier, derived once per run from the shared CA loader's trust set.
 import type { CaReport } from "../ca/loader.js";
-import type { CheckContext } from "../context.js";
 import { anchorFromCertificateDer, type TrustAnchor } from "./verify.js";
-import { establish, type EstablishResult } from "./establish.js";
-import type { ProxyDecision } from "./proxy.js";
 
 const cache = new WeakMap<object, TrustAnchor[]>();
 
@@ -43,9 +40,4 @@ export function platformAnchors(ca: CaReport): TrustAnchor[] {
   const anchors = toAnchors(ca.platformRoots.certificates, "system store");
   cache.set(key, anchors);
   return anchors;
-}
-
-/** establish() the way Codex connects: its trust set, the run's probe timeout and clock. */
-export function establishAsCodex(ctx: CheckContext, url: URL, route: ProxyDecision, signal: AbortSignal): Promise<EstablishResult> {
-  return establish({ url, route, anchors: codexAnchors(ctx.ca), timeoutMs: ctx.options.timeoutMs, signal, now: ctx.now });
 }

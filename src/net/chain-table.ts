@@ -1,6 +1,6 @@
 // The presented chain as data and as a -v table: subject, issuer, validity, fingerprint per cert.
 import type { PresentedChain } from "./establish.js";
-import type { Table } from "../report/human.js";
+import type { Table } from "../report/model.js";
 
 export function chainData(chain: PresentedChain | undefined) {
   return (chain?.summaries ?? []).map((s, i) =>

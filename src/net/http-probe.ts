@@ -1,11 +1,9 @@
 // An HTTP request over a connection made and verified by establish(): undici drives HTTP, but its
 // sockets come only from our connector, so trust and proxy are exactly Codex's.
 import { Agent, request } from "undici";
-import type { CheckContext } from "../context.js";
 import type { Target } from "../codex/endpoints.js";
-import type { EstablishFailure, EstablishSuccess } from "./establish.js";
-import { resolveProxy, type ProxyDecision } from "./proxy.js";
-import { establishAsCodex } from "./anchors.js";
+import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
+import type { ProxyDecision } from "./proxy.js";
 import { probeSignal } from "./connect.js";
 import { VERSION } from "../version.js";
 
@@ -29,19 +27,27 @@ class ConnectFailed extends Error {
   }
 }
 
-export async function probeHttp(ctx: CheckContext, target: Target, runSignal: AbortSignal): Promise<HttpProbe> {
+export interface ProbeInput {
+  target: Target;
+  route: ProxyDecision;
+  /** Opens the verified connection (the caller's trust set and timeout). */
+  connect: () => Promise<EstablishResult>;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export async function probeHttp({ target, route, connect, timeoutMs, signal: runSignal }: ProbeInput): Promise<HttpProbe> {
   // undici listens on the request's signal for the whole request: give it this probe's own.
   const signal = probeSignal(runSignal);
   const url = new URL(target.url);
-  const route = resolveProxy(target.url, ctx.env, ctx.options.proxy);
   let tlsInfo: EstablishSuccess | undefined;
   const dispatcher = new Agent({
     connections: 1,
     pipelining: 0,
-    headersTimeout: ctx.options.timeoutMs,
-    bodyTimeout: ctx.options.timeoutMs,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
     connect: (_opts, callback) => {
-      establishAsCodex(ctx, url, route, signal).then(
+      connect().then(
         (result) => {
           if (result.ok) {
             tlsInfo = result;
@@ -86,7 +92,7 @@ export async function probeHttp(ctx: CheckContext, target: Target, runSignal: Ab
       ok: false,
       route,
       failure: timedOut
-        ? { ok: false, stage: "timeout", code: "ETIMEDOUT", message: `no HTTP answer within ${ctx.options.timeoutMs} ms` }
+        ? { ok: false, stage: "timeout", code: "ETIMEDOUT", message: `no HTTP answer within ${timeoutMs} ms` }
         : { ok: false, stage: "tcp", code: e.code ?? "ERROR", message: e.message },
     };
   } finally {

@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { readBoundedFile } from "../ca/file.js";
 import { parseCodexBundle } from "../ca/codex-bundle.js";
 import { summarise } from "../ca/certinfo.js";
-import type { CheckContext } from "../context.js";
-import { OTHER_TOOL_CA_VARS } from "../env.js";
+import { OTHER_TOOL_CA_VARS, type Env } from "../env.js";
 import { VENDORS, COMMON_CA_DIRS } from "./vendors.js";
 
 export interface FoundCertificate {
@@ -16,6 +15,7 @@ export interface FoundCertificate {
   path?: string;
   subject: string;
   isCA: boolean;
+  der: Uint8Array;
 }
 
 /** Certificates of a file Codex would LOAD as it is; a file it refuses is no fix to suggest. */
@@ -35,31 +35,37 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
 
-export function candidateFiles(ctx: CheckContext): { path: string; where: string }[] {
+/** Where to look besides the platform store: the CA variables' files and the vendors' usual paths. */
+export function candidateFiles(input: { env: Env; homedir: string; searchPaths?: string[] }): { path: string; where: string }[] {
   const out: { path: string; where: string }[] = [];
   for (const name of ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", ...OTHER_TOOL_CA_VARS]) {
-    const value = ctx.env[name];
+    const value = input.env[name];
     if (value) out.push({ path: value, where: `${name} (${value})` });
   }
-  const vendorPaths = ctx.searchPaths ?? [...VENDORS.flatMap((v) => v.paths), ...COMMON_CA_DIRS];
-  for (const p of vendorPaths) out.push({ path: p.replace(/^~(?=\/)/, ctx.homedir), where: p });
+  const vendorPaths = input.searchPaths ?? [...VENDORS.flatMap((v) => v.paths), ...COMMON_CA_DIRS];
+  for (const p of vendorPaths) out.push({ path: p.replace(/^~(?=\/)/, input.homedir), where: p });
   return out;
 }
 
-export async function locateIssuer(ctx: CheckContext, issuerDer: Uint8Array): Promise<FoundCertificate[]> {
+export interface LocateInput {
+  platformRoots: { certificates: Uint8Array[]; description: string };
+  candidates: { path: string; where: string }[];
+}
+
+export async function locateIssuer(input: LocateInput, issuerDer: Uint8Array): Promise<FoundCertificate[]> {
   const found: FoundCertificate[] = [];
-  for (const der of ctx.ca.platformRoots.certificates) {
+  for (const der of input.platformRoots.certificates) {
     const s = await summarise(der);
-    if (s && sameBytes(s.subjectDer, issuerDer)) found.push({ where: `the system store (${ctx.ca.platformRoots.description})`, subject: s.subject, isCA: s.isCA });
+    if (s && sameBytes(s.subjectDer, issuerDer)) found.push({ where: `the system store (${input.platformRoots.description})`, subject: s.subject, isCA: s.isCA, der });
   }
-  for (const candidate of candidateFiles(ctx)) {
+  for (const candidate of input.candidates) {
     const stat = await fs.stat(candidate.path).catch(() => undefined);
     const files = stat?.isDirectory() ? await filesIn(candidate.path) : stat?.isFile() ? [candidate.path] : [];
     for (const file of files) {
       for (const der of await loadableCertsIn(file)) {
         const s = await summarise(der);
         if (s && sameBytes(s.subjectDer, issuerDer) && !found.some((f) => f.path === file)) {
-          found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA });
+          found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA, der });
         }
       }
     }

@@ -3,11 +3,10 @@
 // verification passed.
 import WebSocket from "ws";
 import type { Duplex } from "node:stream";
-import type { CheckContext } from "../context.js";
 import type { Target } from "../codex/endpoints.js";
-import type { EstablishFailure, EstablishSuccess } from "./establish.js";
-import { resolveProxy, type ProxyDecision } from "./proxy.js";
-import { establishAsCodex } from "./anchors.js";
+import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
+import type { ProxyDecision } from "./proxy.js";
+import type { ProbeInput } from "./http-probe.js";
 import { probeSignal } from "./connect.js";
 import { VERSION } from "../version.js";
 
@@ -23,15 +22,14 @@ export type WsProbe =
   | { ok: true; route: ProxyDecision; tls: EstablishSuccess; outcome: WsOutcome }
   | { ok: false; route: ProxyDecision; failure: EstablishFailure };
 
-export async function probeWebSocket(ctx: CheckContext, target: Target, runSignal: AbortSignal): Promise<WsProbe> {
+export async function probeWebSocket({ target, route, connect, timeoutMs, signal: runSignal }: ProbeInput): Promise<WsProbe> {
   const signal = probeSignal(runSignal);
   const url = new URL(target.url);
-  const route = resolveProxy(target.url, ctx.env, ctx.options.proxy);
   let failure: EstablishFailure | undefined;
   let tlsInfo: EstablishSuccess | undefined;
 
   const outcome = await new Promise<WsOutcome | undefined>((resolve) => {
-    const timer = setTimeout(() => finish({ kind: "timeout" }), ctx.options.timeoutMs * 2);
+    const timer = setTimeout(() => finish({ kind: "timeout" }), timeoutMs * 2);
     let ws: WebSocket | undefined;
     const finish = (value: WsOutcome | undefined) => {
       clearTimeout(timer);
@@ -50,7 +48,7 @@ export async function probeWebSocket(ctx: CheckContext, target: Target, runSigna
       perMessageDeflate: false,
       // Node's ClientRequest accepts an async createConnection(options, callback).
       createConnection: ((_opts: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
-        establishAsCodex(ctx, url, route, signal).then(
+        connect().then(
           (result) => {
             if (result.ok) {
               tlsInfo = result;

@@ -2,16 +2,10 @@
 // failures, tables and info findings with -v, a totals line last. Pure: report in, text out.
 import { Chalk, type ChalkInstance } from "chalk";
 import type { CheckResult, Finding, Status } from "../check.js";
-import type { Report } from "./model.js";
+import type { Report, Table } from "./model.js";
 
 export const SYMBOLS: Record<Status, string> = { pass: "✓", warn: "!", fail: "✗", skip: "-" };
 const LEVEL_SYMBOL: Record<Finding["level"], string> = { info: "·", warn: "!", error: "✗" };
-
-export interface Table {
-  title: string;
-  columns: string[];
-  rows: string[][];
-}
 
 export interface HumanOptions {
   color: boolean;
@@ -42,7 +36,7 @@ function tablesOf(check: CheckResult): Table[] {
   return Array.isArray(tables) ? (tables as Table[]) : [];
 }
 
-function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean, shownHints: Set<string>): string[] {
+function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean): string[] {
   const lines = [`${paint(chalk, check.status, SYMBOLS[check.status])} ${chalk.bold(check.id.padEnd(idWidth))}  ${check.summary}`];
   const showAll = verbose;
   for (const f of check.findings) {
@@ -51,13 +45,7 @@ function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, 
     const status: Status = f.level === "error" ? "fail" : f.level === "warn" ? "warn" : "skip";
     lines.push(`    ${paint(chalk, status, LEVEL_SYMBOL[f.level])} ${chalk.dim(f.code)}  ${f.message}`);
     if (f.hint && (f.level !== "info" || verbose)) {
-      // The same cause seen on several endpoints gets its (often multi-line) fix printed once.
-      if (shownHints.has(f.hint)) {
-        lines.push(`      → ${chalk.dim("same fix as above")}`);
-      } else {
-        shownHints.add(f.hint);
-        for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
-      }
+      for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
     }
   }
   if (verbose) {
@@ -71,6 +59,13 @@ export function renderHuman(report: Report, options: HumanOptions): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const idWidth = Math.max(...report.checks.map((c) => c.id.length), 4);
   const out: string[] = [chalk.bold(`codex-doctor tls ${report.tool.version}`), ""];
+  // The one thing to do first, before the per-check detail.
+  const d = report.diagnosis;
+  if (d) {
+    out.push(`${chalk.red.bold("Cause:")} ${d.message} ${chalk.dim(`(${d.code}, ${d.check} check)`)}`);
+    if (d.fix) for (const [i, line] of d.fix.split("\n").entries()) out.push(`${i === 0 ? chalk.bold("Fix:  ") : "      "}${line}`);
+    out.push("");
+  }
   const ca = report.ca;
   out.push(
     ca.selectedBy
@@ -78,8 +73,7 @@ export function renderHuman(report: Report, options: HumanOptions): string {
       : "CA bundle: none selected (Codex uses the system roots)",
     "",
   );
-  const shownHints = new Set<string>();
-  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose, shownHints));
+  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose));
   const s = report.summary;
   const totals = `${s.pass} passed, ${s.warn} warning${s.warn === 1 ? "" : "s"}, ${s.fail} failed, ${s.skip} skipped`;
   out.push("", report.ok ? chalk.green(totals) : chalk.red(totals));

@@ -1,5 +1,7 @@
 // Table-driven cases for the proxy, https and websocket checks against the in-process lab (real
 // sockets on 127.0.0.1, CAs minted at test time, verification never switched off).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -25,7 +27,7 @@ import { httpsCheck } from "../../checks/https.js";
 import { websocketCheck } from "../../checks/websocket.js";
 import type { Check, Status } from "../../src/check.js";
 import { runNetwork, tempDir, writePem, type NetworkRun } from "./network-harness.js";
-import { NET_CODES, diagnoseFailure } from "../../src/net/diagnose.js";
+import { NET_CODES, diagnoseFailure } from "../../checks/lib/net-findings.js";
 import { buildContext } from "../../src/context.js";
 import { resolveProxy } from "../../src/net/proxy.js";
 import type { EstablishFailure } from "../../src/net/establish.js";
@@ -84,6 +86,8 @@ interface Row {
   expect: Expect;
   /** The pasteable fix must contain these strings ({dir} is the row's temp dir). */
   hintContains?: string[];
+  /** …and must not contain these. */
+  hintLacks?: string[];
   /** Verification fails: not one request may reach the origin (checked on the shared origin). */
   nothingSent?: boolean;
 }
@@ -125,8 +129,8 @@ const rows: Row[] = [
     nothingSent: true,
     setup: async () => ({ env: { HTTPS_PROXY: await intercept(zscaler) } }),
     expect: {
-      status: { proxy: "fail", https: "fail", websocket: "fail" },
-      codes: { proxy: ["TLS_UNKNOWN_ISSUER"], https: ["TLS_UNKNOWN_ISSUER"], websocket: ["TLS_UNKNOWN_ISSUER"] },
+      status: { proxy: "fail", https: "skip", websocket: "skip" },
+      codes: { proxy: ["TLS_UNKNOWN_ISSUER"], https: ["DEPENDENCY_NOT_MET"], websocket: ["DEPENDENCY_NOT_MET"] },
     },
   },
   {
@@ -136,7 +140,7 @@ const rows: Row[] = [
     }),
     expect: {
       status: { proxy: "pass", https: "pass", websocket: "pass" },
-      codes: { proxy: ["TLS_VERIFIED", "TLS_INTERCEPTED"], https: ["ORIGIN_ANSWERED", "TLS_INTERCEPTED"], websocket: ["WS_UPGRADED"] },
+      codes: { proxy: ["TLS_VERIFIED", "TLS_INTERCEPTED"], https: ["ORIGIN_ANSWERED"], websocket: ["WS_UPGRADED"] },
     },
   },
   {
@@ -154,7 +158,21 @@ const rows: Row[] = [
       return { env: { HTTPS_PROXY: await intercept(zscaler) }, searchPaths: [`${dir}/ca-certificates`] };
     },
     expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
-    hintContains: ["export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem"],
+    // Not the DER copy, and no placeholder path: capture the root on Codex's route instead.
+    hintContains: ["codex-doctor export-ca --out ", "export CODEX_CA_CERTIFICATE="],
+    hintLacks: ["/path/to/", "zscaler-root.cer"],
+  },
+  {
+    name: "the selected bundle is the root in DER: the fix converts THAT file, to a new name",
+    setup: async (dir) => {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(`${dir}/root.der`, zscaler.root.certDer);
+      writeFileSync(`${dir}/root.pem`, "an unrelated file the fix must not overwrite\n");
+      return { env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: `${dir}/root.der` } };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    hintContains: ["openssl x509 -inform der -in {dir}/root.der -out {dir}/root-2.pem", "export CODEX_CA_CERTIFICATE={dir}/root-2.pem"],
+    hintLacks: ["/path/to/"],
   },
   {
     name: "missing root found in a vendor install directory",
@@ -182,7 +200,7 @@ const rows: Row[] = [
     name: "wrong root configured",
     nothingSent: true,
     setup: async (dir) => ({ env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: writePem(dir, "other.pem", [plainCorp.root]) } }),
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
   },
   {
     name: "expired root passes (Codex ignores anchor dates)",
@@ -214,7 +232,10 @@ const rows: Row[] = [
         CODEX_CA_CERTIFICATE: writePem(dir, "root.pem", [zscaler.root]),
       },
     }),
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_SHORT_CHAIN"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_SHORT_CHAIN"] } },
+    // The missing certificate is the intermediate that signed the leaf, and the fix says so.
+    hintContains: ['the intermediate "CN=Zscaler Intermediate Root CA'],
+    hintLacks: ["export-ca", "intermediate.pem >>"],
   },
   {
     name: "407 without credentials",
@@ -224,7 +245,7 @@ const rows: Row[] = [
         CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
       },
     }),
-    expect: { status: { proxy: "fail", https: "fail", websocket: "fail" }, codes: { proxy: ["PROXY_AUTH_REQUIRED"] } },
+    expect: { status: { proxy: "fail", https: "skip", websocket: "skip" }, codes: { proxy: ["PROXY_AUTH_REQUIRED"] } },
   },
   {
     name: "407 with wrong credentials",
@@ -249,7 +270,7 @@ const rows: Row[] = [
   {
     name: "CONNECT refused with a 403 block",
     setup: async () => ({ env: { HTTPS_PROXY: await proxy({ mode: "block", blockHeaders: ZSCALER_HINTS }) } }),
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["PROXY_BLOCKED"], https: ["PROXY_BLOCKED"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["PROXY_BLOCKED"], https: ["DEPENDENCY_NOT_MET"] } },
   },
   {
     name: "block page inside the intercepted tunnel",
@@ -265,12 +286,12 @@ const rows: Row[] = [
   {
     name: "proxy not listening",
     setup: async () => ({ env: { HTTPS_PROXY: `http://127.0.0.1:${await startRefusedPort()}` } }),
-    expect: { status: { proxy: "fail", https: "fail", websocket: "fail" }, codes: { proxy: ["PROXY_UNREACHABLE"] } },
+    expect: { status: { proxy: "fail", https: "skip", websocket: "skip" }, codes: { proxy: ["PROXY_UNREACHABLE"] } },
   },
   {
     name: "proxy silent: a coded timeout within the bound",
     setup: async () => ({ env: { HTTPS_PROXY: await proxy({ mode: "hang" }) }, timeoutMs: 800 }),
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["NET_TIMEOUT"], https: ["NET_TIMEOUT"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["NET_TIMEOUT"], https: ["DEPENDENCY_NOT_MET"] } },
   },
   {
     name: "server resets mid-handshake",
@@ -279,7 +300,7 @@ const rows: Row[] = [
       servers.push(s);
       return { env: {}, targets: [`https://127.0.0.1:${s.port}/v1/models`] };
     },
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_RESET"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_RESET"] } },
   },
   {
     name: "plain HTTP on the TLS port",
@@ -288,7 +309,7 @@ const rows: Row[] = [
       servers.push(s);
       return { env: {}, targets: [`https://127.0.0.1:${s.port}/v1/models`] };
     },
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_NOT_TLS"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_NOT_TLS"] } },
   },
   {
     name: "wrong host name",
@@ -299,7 +320,7 @@ const rows: Row[] = [
         CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
       },
     }),
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_WRONG_HOST"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_WRONG_HOST"] } },
   },
   {
     name: "expired leaf",
@@ -310,7 +331,7 @@ const rows: Row[] = [
         CODEX_CA_CERTIFICATE: writePem(dir, "corp.pem", [zscaler.root]),
       },
     }),
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_CERT_EXPIRED"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_CERT_EXPIRED"] } },
   },
   {
     name: "NO_PROXY bypasses a dead proxy",
@@ -332,7 +353,7 @@ const rows: Row[] = [
   {
     name: "direct connection refused",
     setup: async () => ({ env: {}, targets: [`https://127.0.0.1:${await startRefusedPort()}/v1/models`] }),
-    expect: { status: { proxy: "fail", https: "fail", websocket: "skip" }, codes: { proxy: ["NET_REFUSED"], websocket: ["NO_TARGETS"] } },
+    expect: { status: { proxy: "fail", https: "skip", websocket: "skip" }, codes: { proxy: ["NET_REFUSED"], websocket: ["DEPENDENCY_NOT_MET"] } },
   },
   {
     name: "self-signed server certificate nobody trusts",
@@ -341,7 +362,7 @@ const rows: Row[] = [
       const o = await originWith({ leaf: self });
       return { env: {}, targets: [`https://127.0.0.1:${o.port}/v1/models`] };
     },
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_SELF_SIGNED"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_SELF_SIGNED"] } },
   },
   {
     name: "a CA certificate served as the server certificate (webpki CaUsedAsEndEntity)",
@@ -370,7 +391,7 @@ const rows: Row[] = [
       servers.push({ port, url: "", close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) });
       return { env: {}, targets: [`https://127.0.0.1:${port}/v1/models`] };
     },
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["TLS_HANDSHAKE_FAILED"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_HANDSHAKE_FAILED"] } },
   },
   {
     name: "the real server's own 403 page saying 'blocked' is the origin answering, not a proxy block page",
@@ -392,12 +413,21 @@ const rows: Row[] = [
       servers.push(s);
       return { env: { HTTPS_PROXY: `http://127.0.0.1:${s.port}` } };
     },
-    expect: { status: { proxy: "fail", https: "fail" }, codes: { proxy: ["PROXY_BAD_RESPONSE"] } },
+    expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["PROXY_BAD_RESPONSE"] } },
   },
   {
     name: "login fails on a refused bundle even when the endpoint answers",
     setup: async () => ({ env: { CODEX_CA_CERTIFICATE: "/nonexistent/corp.pem" }, targets: [`https://127.0.0.1:${origin.port}/oauth/token`] }),
     expect: { status: { proxy: "pass", https: "fail" }, codes: { https: ["LOGIN_BUNDLE_REFUSED", "ORIGIN_ANSWERED"] } },
+  },
+  {
+    // Observed with the real CLI: with saved credentials `codex exec` still works on the base roots.
+    name: "a refused bundle only warns when Codex already holds credentials and the base roots verify",
+    setup: async () => ({
+      env: { CODEX_CA_CERTIFICATE: "/nonexistent/corp.pem", OPENAI_API_KEY: "sk-lab-0123456789abcdef" },
+      targets: [`https://127.0.0.1:${origin.port}/oauth/token`],
+    }),
+    expect: { status: { proxy: "pass", https: "warn" }, codes: { https: ["LOGIN_AFFECTED_BY_BUNDLE", "ORIGIN_ANSWERED"] }, absent: ["LOGIN_BUNDLE_REFUSED"] },
   },
   {
     name: "https:// proxy whose certificate Codex trusts",
@@ -414,13 +444,38 @@ const rows: Row[] = [
       const cert = await mintLeaf(untrusted, { dnsNames: ["proxy.lab"] });
       return { env: { HTTPS_PROXY: await proxy({ mode: "tunnel", serverCert: cert }) } };
     },
-    expect: { status: { proxy: "fail", https: "fail", websocket: "fail" }, codes: { proxy: ["PROXY_TLS_FAILED"] } },
+    expect: { status: { proxy: "fail", https: "skip", websocket: "skip" }, codes: { proxy: ["PROXY_TLS_FAILED"] } },
   },
   wsRow("upgrade answered 401 by the origin: fine without credentials", "refuse-401", "pass", "WS_ORIGIN_ANSWERED"),
   wsRow("upgrade refused with 426: websocket warns", "refuse-426", "warn", "WS_UPGRADE_REFUSED"),
   wsRow("mangled 101: websocket warns", "bad-101", "warn", "WS_UPGRADE_STRIPPED"),
   wsRow("upgrade never answered: websocket warns", "hang", "warn", "WS_NO_ANSWER"),
 ];
+
+describe("structured finding data (scripts match values, never prose)", () => {
+  it("an intercepted host's finding names host, proxy, vendor, the top certificate and where its root is on disk", async () => {
+    const dir = tempDir();
+    const proxyUrl = await intercept(zscaler);
+    const vendorDir = join(dir, "Zscaler");
+    mkdirSync(vendorDir);
+    const rootFile = writePem(vendorDir, "ZscalerRootCertificate-2048-SHA256.crt", [zscaler.root]);
+    const run = await runNetwork({ checks: CHECKS, env: { HTTPS_PROXY: proxyUrl }, targets: ["https://api.openai.com/v1/models"], systemRoots: [publicRoot], searchPaths: [vendorDir] });
+    const unknown = run.results.proxy.findings.find((f) => f.code === "TLS_UNKNOWN_ISSUER")!;
+    expect(unknown.data).toMatchObject({
+      host: "api.openai.com:443",
+      proxy: proxyUrl,
+      vendorName: "Zscaler",
+      issuer: expect.stringContaining("Zscaler Root CA"),
+      topSubject: expect.stringContaining("Zscaler Intermediate Root CA"),
+      topSha256: expect.stringMatching(/^[0-9A-F:]+$/i),
+      foundAt: rootFile,
+    });
+    // Prose we wrote (the whole fix) stays in the hint, not in the data.
+    expect(Object.keys(unknown.data!)).not.toContain("caFix");
+    const intercepted = run.results.proxy.findings.find((f) => f.code === "TLS_INTERCEPTED")!;
+    expect(intercepted.data).toMatchObject({ host: "api.openai.com:443", vendorName: "Zscaler" });
+  });
+});
 
 describe("network checks against the lab", () => {
   for (const row of rows) {
@@ -438,6 +493,10 @@ describe("network checks against the lab", () => {
         searchPaths,
       });
       if (row.nothingSent) expect(origin.requests.length).toBe(requestsBefore);
+      for (const unwanted of row.hintLacks ?? []) {
+        const hints = run.results.proxy.findings.map((f) => f.hint ?? "").join("\n");
+        expect(hints).not.toContain(unwanted.replaceAll("{dir}", dir));
+      }
       for (const wanted of row.hintContains ?? []) {
         const hints = run.results.proxy.findings.map((f) => f.hint ?? "").join("\n");
         expect(hints).toContain(wanted.replaceAll("{dir}", dir));
@@ -448,6 +507,21 @@ describe("network checks against the lab", () => {
       }
       for (const [id, codes] of Object.entries(row.expect.codes ?? {})) {
         for (const code of codes) expect(run.codes[id]).toContain(code);
+      }
+      // One verdict per cause: when the route or TLS fails, only the proxy check fails; the checks
+      // layered on it are skipped with a pointer instead of repeating the same error.
+      if (row.expect.status.proxy === "fail") {
+        expect(Object.values(run.results).filter((r) => r.status === "fail").map((r) => r.id)).toEqual(["proxy"]);
+        // Hosts failing with the same cause and fix are one finding (a different host in the fix is a different cause).
+        const errors = run.results.proxy.findings.filter((f) => f.level === "error").map((f) => `${f.code} ${f.hint ?? ""}`);
+        expect(new Set(errors).size).toBe(errors.length);
+        const cause = run.results.proxy.findings.find((f) => f.level === "error")!.code;
+        for (const id of ["https", "websocket"]) {
+          if (run.results[id].status === "skip" && run.codes[id].includes("DEPENDENCY_NOT_MET")) {
+            expect(run.results[id].summary).toBe(`skipped: see proxy (${[...new Set(run.results.proxy.findings.filter((f) => f.level === "error").map((f) => f.code))].join(", ")})`);
+            expect(run.results[id].findings[0].message).toContain(cause);
+          }
+        }
       }
       for (const code of row.expect.absent ?? []) {
         for (const id of Object.keys(run.codes)) expect(run.codes[id]).not.toContain(code);

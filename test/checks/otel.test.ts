@@ -21,7 +21,7 @@ import {
 } from "../lab/index.js";
 import { ALERT, EKU, mintClientCert, startCollector, type Collector } from "../lab/collector.js";
 import { otelCheck } from "../../checks/otel.js";
-import { NET_CODES } from "../../src/net/diagnose.js";
+import { NET_CODES } from "../../checks/lib/net-findings.js";
 import type { Check, Status } from "../../src/check.js";
 import { runWithConfig, type ConfigRun, type ConfigScenario } from "./config-harness.js";
 

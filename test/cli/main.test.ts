@@ -75,7 +75,19 @@ const LEVELS = ["info", "warn", "error"];
 function expectV1Report(doc: unknown): asserts doc is Record<string, any> {
   expect(doc).toBeTypeOf("object");
   const r = doc as Record<string, any>;
-  expect(Object.keys(r).sort()).toEqual(["ca", "checks", "command", "generatedAt", "ok", "schemaVersion", "summary", "tool"]);
+  expect(Object.keys(r).sort()).toEqual([
+    "ca", "checks", "command", "diagnosis", "exitCode", "generatedAt", "node", "ok", "platform", "schemaVersion", "summary", "tool",
+  ]);
+  expect(r.node).toBe(process.version);
+  expect(r.platform).toBe(`${process.platform}-${process.arch}`);
+  expect([0, 1, 2]).toContain(r.exitCode);
+  // The diagnosis is the first error of the first failed check, and there is one exactly when a check failed.
+  const firstFailed = (r.checks as { status: string; id: string; findings: { level: string; code: string }[] }[]).find((c) => c.status === "fail");
+  if (firstFailed) {
+    expect(r.diagnosis).toMatchObject({ check: firstFailed.id, code: firstFailed.findings.find((f) => f.level === "error")?.code });
+  } else if (r.exitCode === 0) {
+    expect(r.diagnosis).toBeNull();
+  }
   expect(r.schemaVersion).toBe(1);
   expect(r.tool).toEqual({ name: "codex-doctor", version: PKG_VERSION });
   expect(r.command).toBe("tls");
@@ -131,6 +143,21 @@ describe("exit codes", () => {
     const report = parseOne(r.stdout);
     expect(report.ok).toBe(false);
     expect(codesOf(report, "bundle")).toEqual(["CA_FILE_MISSING", "CA_CODEX_REFUSES"]);
+  });
+
+  it("the JSON names the exit code and the cause to fix first (with --strict a warning is the cause)", async () => {
+    const failing = await run(["tls", "--offline", "--json"], { env: { CODEX_CA_CERTIFICATE: "{dir}/missing.pem" } });
+    const report = parseOne(failing.stdout);
+    expect(report.exitCode).toBe(failing.code);
+    expect(report.diagnosis).toMatchObject({ check: "bundle", code: "CA_FILE_MISSING" });
+    expect(report.diagnosis.fix).toEqual(expect.any(String));
+    const warnOnly = { env: { HTTPS_PROXY: "socks5://127.0.0.1:1080" } };
+    const plain = parseOne((await run(["tls", "--offline", "--json"], warnOnly)).stdout);
+    expect([plain.exitCode, plain.diagnosis]).toEqual([0, null]);
+    const strict = await run(["tls", "--offline", "--json", "--strict"], warnOnly);
+    const strictReport = parseOne(strict.stdout);
+    expect([strict.code, strictReport.exitCode]).toEqual([1, 1]);
+    expect(strictReport.diagnosis).toMatchObject({ check: "env" });
   });
 
   it("--strict turns warnings into exit 1; info alone stays 0", async () => {
@@ -225,6 +252,7 @@ describe("--json", () => {
     expect(r.stderr).toBe("");
     const report = parseOne(r.stdout);
     expect(report.ok).toBe(false);
+    expect(report.exitCode).toBe(2);
     expect(report.checks).toHaveLength(1);
     expect(report.checks[0].status).toBe("fail");
     expect(report.checks[0].findings.map((f: { code: string }) => f.code)).toEqual(["INTERNAL_ERROR"]);

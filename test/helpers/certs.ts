@@ -12,7 +12,7 @@ import {
   mintLeaf,
   mintRoot,
   type Minted,
-} from "../lab/pki.js";
+} from "../../src/lab/pki.js";
 
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 

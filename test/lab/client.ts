@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { basicAuth, LOOPBACK } from "./util.js";
+import { basicAuth, LOOPBACK } from "../../src/lab/util.js";
 
 export interface TunnelResult {
   /** Status of the proxy's answer to CONNECT (200 means the tunnel is open). */

@@ -8,9 +8,9 @@ import { connect, createServer as createNetServer } from "node:net";
 import type net from "node:net";
 import type tls from "node:tls";
 import { randomBytes } from "node:crypto";
-import { x509, daysFromNow, type Minted } from "./pki.js";
-import { pemBundle } from "./origin.js";
-import { closeServer, listenLoopback, LOOPBACK, SocketTracker, type LabServer } from "./util.js";
+import { x509, daysFromNow, type Minted } from "../../src/lab/pki.js";
+import { pemBundle } from "../../src/lab/origin.js";
+import { closeServer, listenLoopback, LOOPBACK, SocketTracker, type LabServer } from "../../src/lab/util.js";
 
 export interface CollectorRequest {
   method: string;

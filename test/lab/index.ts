@@ -1,6 +1,3 @@
-// Public surface of the TLS lab. Import from "../lab/index.js" in tests.
-export * from "./pki.js";
-export * from "./origin.js";
-export * from "./proxy.js";
+// Public surface of the TLS lab for tests: the servers live in src/lab/ (shipped for `codex-doctor demo`).
+export * from "../../src/lab/index.js";
 export * from "./client.js";
-export { basicAuth, LOOPBACK, type LabServer } from "./util.js";

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult, Status } from "../../src/check.js";
 import { main, type CliIo } from "../../src/cli.js";
 import { renderHuman, SYMBOLS } from "../../src/report/human.js";
-import type { Report } from "../../src/report/model.js";
+import { diagnose, type Report } from "../../src/report/model.js";
 import { fixture } from "../helpers/certs.js";
 import { FIXED_NOW, Workspace } from "../helpers/doctor.js";
 import { expectGolden } from "../helpers/golden.js";
@@ -110,7 +110,11 @@ export function goldenReport(): Report {
     tool: { name: "codex-doctor", version: "1.2.3" },
     command: "tls",
     generatedAt: "2030-06-15T12:00:00.000Z",
+    node: "v20.19.0",
+    platform: "linux-x64",
     ok: summary.fail === 0,
+    exitCode: summary.fail === 0 ? 0 : 1,
+    diagnosis: diagnose(checks),
     summary,
     ca: { selectedBy: "CODEX_CA_CERTIFICATE", path: "/home/dev/corp-ca.pem", certificates: 2, codexLoads: true },
     checks,

@@ -1,15 +1,18 @@
-// Turns a connection outcome into a coded cause and the exact fix. Shared by the proxy, https and
-// websocket checks, which spread NET_CODES into their own code tables. Causes are decided from
-// error codes and certificate data, never from message text.
+// Turns a connection outcome into a coded cause and the exact fix. Shared by the network checks,
+// which spread NET_CODES into their own code tables. Causes are decided from error codes and
+// certificate data, never from message text.
 import { X509Certificate } from "node:crypto";
-import type { FindingSpec, Vars } from "../check.js";
-import type { CheckContext } from "../context.js";
-import type { EstablishFailure, PresentedChain } from "./establish.js";
-import type { ProxyDecision } from "./proxy.js";
-import { verifyServerChain } from "./verify.js";
-import { platformAnchors } from "./anchors.js";
-import { locateIssuer } from "./locate.js";
-import { vendorFromHeaders, vendorFromNames } from "./vendors.js";
+import { join } from "node:path";
+import { freshPath } from "../../src/ca/pem-out.js";
+import { shellQuote } from "../../src/report/shell.js";
+import type { FindingSpec, Vars } from "../../src/check.js";
+import type { CheckContext } from "../../src/context.js";
+import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
+import type { ProxyDecision } from "../../src/net/proxy.js";
+import type { FoundCertificate } from "../../src/net/locate.js";
+import { chainNames, hostKey, type Interception } from "../../src/net/connection.js";
+import { vendorFromHeaders, vendorFromNames } from "../../src/net/vendors.js";
+import { interceptionAsCodexSees, locateAsCodexSees } from "./codex-net.js";
 
 export const NET_CODES = {
   NET_DNS: {
@@ -90,7 +93,7 @@ export const NET_CODES = {
   TLS_SELF_SIGNED: {
     level: "error",
     message: "{host} presented a self-signed certificate (\"{subject}\") that Codex does not trust.",
-    hint: "If this is your proxy's own certificate, export it to PEM and: export CODEX_CA_CERTIFICATE=/path/to/it.pem",
+    hint: "If this is your proxy's own certificate, capture it and compare its SHA-256 with IT's: codex-doctor export-ca --out {out}\nthen: export CODEX_CA_CERTIFICATE={out}",
   },
   TLS_CERT_EXPIRED: {
     level: "error",
@@ -133,20 +136,53 @@ function org(subject: string): string {
   return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
 }
 
-async function caFix(ctx: CheckContext, issuerDer: Uint8Array | undefined, issuer: string): Promise<string> {
-  const found = issuerDer ? await locateIssuer(ctx, issuerDer) : [];
+/** The PEM copy a fix converts a refused DER bundle into (never over an existing file). */
+function derBundle(ctx: CheckContext): string | undefined {
+  const bundle = ctx.ca.bundle;
+  const path = ctx.ca.selection.path;
+  return path && bundle && !bundle.codexLoads && bundle.shape?.shape === "der-certificate" ? path : undefined;
+}
+
+/**
+ * The fix for a chain whose `issuer` Codex lacks: a file on this machine that holds it, the refused
+ * DER bundle converted, or the certificate captured with export-ca — never a placeholder path when
+ * the real one is known, never a command that overwrites a file.
+ */
+function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string, role: "root" | "intermediate"): string {
   const inSystem = found.find((f) => f.path === undefined);
   const file = found.find((f) => f.path !== undefined);
   const sel = ctx.ca.selection;
+  const what = role === "intermediate" ? `the intermediate "${issuer}"` : `"${issuer}"`;
   const lines: string[] = [];
-  if (file?.path) {
-    lines.push(`"${issuer}" is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${file.path}`);
-  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
-    lines.push(`"${issuer}" is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
-  } else {
+  const der = derBundle(ctx);
+  if (file?.path && role === "intermediate" && sel.path) {
+    const combined = freshPath(join(ctx.homedir, "codex-ca-bundle.pem"));
     lines.push(
-      `Get "${issuer}" as a PEM file (your IT team's "SSL inspection" root, or export it from your browser's certificate viewer), then:`,
-      "export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem",
+      `${what} is in ${file.where}. Codex needs it beside your root: write both into a new bundle and use that:`,
+      `cat ${shellQuote(sel.path)} ${shellQuote(file.path)} > ${shellQuote(combined)}`,
+      `export CODEX_CA_CERTIFICATE=${shellQuote(combined)}`,
+    );
+  } else if (file?.path) {
+    lines.push(`${what} is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${shellQuote(file.path)}`);
+  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
+    lines.push(`${what} is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
+  } else if (der && role === "root") {
+    const pem = freshPath(der.replace(/\.(der|cer|crt)$/i, "") + ".pem");
+    lines.push(
+      `Codex refuses ${der}: it is binary DER. If it is ${what}, convert it and point Codex at the PEM copy:`,
+      `openssl x509 -inform der -in ${shellQuote(der)} -out ${shellQuote(pem)}`,
+      `export CODEX_CA_CERTIFICATE=${shellQuote(pem)}`,
+    );
+  } else if (role === "intermediate") {
+    lines.push(
+      `Get ${what} (an intermediate CA, not a root) from your IT team or your browser's certificate viewer, add it to your bundle${sel.path ? ` (${sel.path})` : ""}, or ask for the proxy to send it.`,
+    );
+  } else {
+    const out = freshPath(join(ctx.homedir, "corporate-root.pem"));
+    lines.push(
+      `Capture ${what} on Codex's own route (compare the SHA-256 it prints with the one your IT team publishes):`,
+      `codex-doctor export-ca --out ${shellQuote(out)}`,
+      `export CODEX_CA_CERTIFICATE=${shellQuote(out)}`,
     );
   }
   if (sel.selectedBy === "SSL_CERT_FILE") lines.push("(SSL_CERT_FILE replaces the system roots; CODEX_CA_CERTIFICATE is the safer variable.)");
@@ -183,18 +219,19 @@ function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   return `Start the proxy, or fix/unset ${via} if it is stale: unset ${via}`;
 }
 
-function names(chain: PresentedChain): string[] {
-  return chain.summaries.flatMap((s) => (s ? [s.subject, s.issuer] : []));
+/** `vendor` for the message (" (looks like Zscaler)"), `vendorName` for the finding's data. */
+function vendorVars(chain: PresentedChain | undefined, headers?: Record<string, string>, body?: string): Vars {
+  const vendor = (chain ? vendorFromNames(chainNames(chain)) : undefined) ?? (headers ? vendorFromHeaders(headers, body) : undefined);
+  return vendor ? { vendor: ` (looks like ${vendor.name})`, vendorName: vendor.name } : { vendor: "" };
 }
 
-function vendorText(chain: PresentedChain | undefined, headers?: Record<string, string>, body?: string): string {
-  const vendor = (chain ? vendorFromNames(names(chain)) : undefined) ?? (headers ? vendorFromHeaders(headers, body) : undefined);
-  return vendor ? ` (looks like ${vendor.name})` : "";
-}
-
-export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyDecision, failure: EstablishFailure): Promise<Diagnosis> {
-  const host = `${url.hostname}:${url.port || 443}`;
-  const base: Vars = { host, hostname: url.hostname, code: failure.code, route: routeText(route), timeoutMs: ctx.options.timeoutMs };
+/**
+ * The cause of a failed connection. `found` is where the chain's missing issuer is on disk, when the
+ * caller already knows (a gathered connection); otherwise it is looked up when the cause needs it.
+ */
+export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyDecision, failure: EstablishFailure, found?: FoundCertificate[]): Promise<Diagnosis> {
+  const host = hostKey(url);
+  const base: Vars = { host, hostname: url.hostname, code: failure.code, route: routeText(route), proxy: route.proxy?.display, timeoutMs: ctx.options.timeoutMs };
   const proxyVars: Vars = { proxy: route.proxy?.display ?? "", via: route.via ?? "" };
   switch (failure.stage) {
     case "dns":
@@ -234,7 +271,7 @@ export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyD
       }
       return {
         code: "PROXY_BLOCKED",
-        vars: { ...base, ...proxyVars, status: refusal.status, reason: refusal.reason, vendor: vendorText(undefined, refusal.headers, refusal.body) },
+        vars: { ...base, ...proxyVars, status: refusal.status, reason: refusal.reason, ...vendorVars(undefined, refusal.headers, refusal.body) },
       };
     }
     case "tls": {
@@ -246,17 +283,17 @@ export async function diagnoseFailure(ctx: CheckContext, url: URL, route: ProxyD
       return { code: "TLS_HANDSHAKE_FAILED", vars: base };
     }
     case "verify":
-      return diagnoseVerify(ctx, url, failure, base);
+      return diagnoseVerify(ctx, failure, base, found);
   }
 }
 
-async function diagnoseVerify(ctx: CheckContext, url: URL, failure: EstablishFailure, base: Vars): Promise<Diagnosis> {
+async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base: Vars, found?: FoundCertificate[]): Promise<Diagnosis> {
   const chain = failure.chain ?? { der: [], summaries: [] };
   const verify = failure.verify;
   const index = verify?.error?.certIndex ?? 0;
   const cert = chain.summaries[index];
   const which = index === 0 ? "server (leaf)" : "intermediate";
-  const vendor = vendorText(chain);
+  const vendor = vendorVars(chain);
   switch (failure.code) {
     case "Expired":
       return { code: "TLS_CERT_EXPIRED", vars: { ...base, which, subject: cert?.subject ?? "?", date: cert?.notAfter.slice(0, 10) ?? "?", issuerOrg: org(cert?.issuer ?? "") } };
@@ -268,17 +305,29 @@ async function diagnoseVerify(ctx: CheckContext, url: URL, failure: EstablishFai
       const top = chain.summaries[chain.summaries.length - 1];
       const leaf = chain.summaries[0];
       if (leaf && chain.der.length === 1 && leaf.selfSigned) {
-        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject } };
+        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject, out: shellQuote(freshPath(join(ctx.homedir, "proxy-ca.pem"))) } };
       }
       const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
-      const fix = await caFix(ctx, top?.issuerDer, issuer);
+      const onDisk = found ?? (top ? await locateAsCodexSees(ctx, top.issuerDer) : []);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
       if (chain.der.length === 1 && bundleConfigured) {
-        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\nThe bundle must also hold the intermediate "${issuer}" (or the proxy must send it): cat intermediate.pem >> ${ctx.ca.selection.path}` } };
+        // Only the leaf arrived: what is missing is the intermediate that signed it, not a root.
+        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: caFix(ctx, onDisk, issuer, "intermediate") } };
       }
+      const fix = caFix(ctx, onDisk, issuer, "root");
       return {
         code: "TLS_UNKNOWN_ISSUER",
-        vars: { ...base, issuer, trust: ctx.ca.trust.description, openssl: verify?.opensslStyle ?? "unable to get local issuer certificate", vendor, caFix: fix },
+        vars: {
+          ...base,
+          issuer,
+          trust: ctx.ca.trust.description,
+          openssl: verify?.opensslStyle ?? "unable to get local issuer certificate",
+          ...vendor,
+          topSubject: top?.subject,
+          topSha256: top?.sha256,
+          foundAt: onDisk.find((f) => f.path)?.path,
+          caFix: fix,
+        },
       };
     }
     default:
@@ -296,15 +345,21 @@ function sanNames(der: Uint8Array | undefined): string {
   }
 }
 
-/** Whether a chain that Codex accepted is an interception (no public root vouches for it). */
-export async function interception(ctx: CheckContext, url: URL, chain: PresentedChain): Promise<Diagnosis | undefined> {
-  const publicAnchors = platformAnchors(ctx.ca);
-  if (publicAnchors.length === 0) return undefined;
-  const viaPublic = await verifyServerChain({ presented: chain.der, anchors: publicAnchors, serverName: url.hostname, now: ctx.now });
-  if (viaPublic.ok || viaPublic.error?.code !== "UnknownIssuer") return undefined;
-  const top = chain.summaries[chain.summaries.length - 1];
+/** The TLS_INTERCEPTED finding for a chain no public root vouches for. */
+export function interceptionDiagnosis(url: URL, found: Interception): Diagnosis {
   return {
     code: "TLS_INTERCEPTED",
-    vars: { host: `${url.hostname}:${url.port || 443}`, vendor: vendorText(chain), issuer: top?.issuer ?? "?" },
+    vars: {
+      host: hostKey(url),
+      vendor: found.vendor ? ` (looks like ${found.vendor.name})` : "",
+      vendorName: found.vendor?.name,
+      issuer: found.issuer,
+    },
   };
+}
+
+/** Whether a chain that Codex accepted is an interception (no public root vouches for it). */
+export async function interception(ctx: CheckContext, url: URL, chain: PresentedChain): Promise<Diagnosis | undefined> {
+  const found = await interceptionAsCodexSees(ctx, url, chain);
+  return found ? interceptionDiagnosis(url, found) : undefined;
 }
