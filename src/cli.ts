@@ -1,5 +1,7 @@
-// `codex-doctor tls [options]`. main() parses, gathers, runs, renders and RETURNS the exit code:
-// 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error / could not run.
+// `codex-doctor tls|demo|export-ca [options]`. main() parses, gathers, runs, renders and RETURNS
+// the exit code: 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error /
+// could not run.
+import { writeFile } from "node:fs/promises";
 import yargs from "yargs";
 import type { Env } from "./env.js";
 import { buildContext, type RunOptions, type SystemInput } from "./context.js";
@@ -7,7 +9,10 @@ import { runChecks } from "./runner.js";
 import { buildReport, type Report } from "./report/model.js";
 import { renderHuman } from "./report/human.js";
 import { renderJson } from "./report/json.js";
-import { redactDeep, secretsFrom } from "./report/redact.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { defaultShell, hintForShell, type ShellKind } from "./shell-forms.js";
+import { shellQuote } from "./report/shell.js";
+import { redactDeep, redactText, secretsFrom } from "./report/redact.js";
 import { startProgress } from "./report/progress.js";
 import { CHECKS } from "../checks/index.js";
 import { VERSION } from "./version.js";
@@ -25,6 +30,8 @@ export interface CliIo {
   spinnerStream?: NodeJS.WritableStream;
   now?: () => Date;
   linuxBundleCandidates?: string[];
+  /** Where to look for a missing CA on disk (tests; default: the vendors' usual paths). */
+  searchPaths?: string[];
 }
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -46,7 +53,16 @@ export const OPTIONS = {
   proxy: { type: "string", describe: "Use this proxy URL instead of the one from the environment" },
   strict: { type: "boolean", default: false, describe: "Treat warnings as failures (exit 1)" },
   color: { type: "boolean", default: true, describe: "Colour output (--no-color, or NO_COLOR, turns it off)" },
+  format: { type: "string", choices: ["human", "json", "markdown"], describe: "Report format (--json is --format json; markdown is for a helpdesk ticket)" },
+  output: { type: "string", describe: "Write the report to this file instead of stdout" },
+  shell: { type: "string", choices: ["posix", "powershell"], describe: "Write fixes for this shell (default: PowerShell on Windows, else POSIX)" },
+  out: { type: "string", describe: "export-ca: the PEM file to write" },
+  force: { type: "boolean", default: false, describe: "export-ca: replace an existing --out file" },
+  "with-system-roots": { type: "boolean", default: false, describe: "export-ca: write the system roots plus the proxy's CA (a bundle for SSL_CERT_FILE)" },
 } as const;
+
+const COMMANDS = ["tls", "demo", "export-ca"] as const;
+type Command = (typeof COMMANDS)[number];
 
 interface ParsedArgs {
   json: boolean;
@@ -61,6 +77,12 @@ interface ParsedArgs {
   proxy?: string;
   strict: boolean;
   color: boolean;
+  format?: "human" | "json" | "markdown";
+  output?: string;
+  shell?: ShellKind;
+  out?: string;
+  force: boolean;
+  "with-system-roots": boolean;
   _: (string | number)[];
 }
 
@@ -70,14 +92,34 @@ function parseArgs(argv: string[]): Promise<ParseOutcome> {
   const knownIds = CHECKS.map((c) => c.id);
   const parser = yargs()
     .scriptName("codex-doctor")
-    .usage("$0 tls [options]\n\nFind why the OpenAI Codex CLI fails behind a TLS-inspecting proxy, and print the fix.")
+    .usage("$0 <command> [options]\n\nFind why the OpenAI Codex CLI fails behind a TLS-inspecting proxy, and print the fix.")
     .command("tls", "Diagnose Codex's CA bundle, environment, proxy and TLS trust")
+    .command("demo", "Watch the doctor find a TLS-inspecting proxy (an in-process lab on 127.0.0.1) and its fix")
+    .command("export-ca", "Capture the proxy's CA on Codex's route, check it, and write it as PEM (--out FILE)")
     .options(OPTIONS)
+    .example("$0 tls", "diagnose this machine")
+    .example("$0 tls --format markdown --output ticket.md", "a redacted report to attach to a helpdesk ticket")
+    .example("$0 tls --offline --json", "a CI preflight: the local checks only, one JSON document")
+    .example("$0 export-ca --out ~/corp-root.pem", "write the proxy's root CA, then point CODEX_CA_CERTIFICATE at it")
+    .example("$0 demo", "see it work without a corporate network")
+    .epilogue(
+      [
+        `Checks (for --only/--skip): ${CHECKS.map((c) => c.id).join(", ")}.`,
+        "Exit codes: 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error, or the doctor could not run.",
+        "Every finding code and its fix: checks/README.md.",
+      ].join("\n"),
+    )
     .check((args) => {
       if (args.help || args.version) return true;
-      if (args._.length === 0) throw new Error("Missing command: run `codex-doctor tls`.");
+      if (args._.length === 0) throw new Error("Missing command: run `codex-doctor tls` (or `demo`, `export-ca`).");
       const command = String(args._[0]);
-      if (command !== "tls") throw new Error(`Unknown command "${command}": the only command is \`tls\`.`);
+      if (!(COMMANDS as readonly string[]).includes(command)) throw new Error(`Unknown command "${command}": the commands are ${COMMANDS.join(", ")}.`);
+      if (command === "export-ca" && (typeof args.out !== "string" || args.out === "")) throw new Error("export-ca needs --out FILE (where to write the CA).");
+      if (command !== "export-ca" && (args.out !== undefined || args.force || args["with-system-roots"])) {
+        throw new Error("--out, --force and --with-system-roots belong to export-ca.");
+      }
+      if (args.json && args.format !== undefined && args.format !== "json") throw new Error(`--json contradicts --format ${String(args.format)}.`);
+      if (args.output === "") throw new Error("--output needs a file name.");
       if (args._.length > 1) throw new Error(`Unexpected argument "${args._[1]}".`);
       if (args.only !== undefined && (args.only as string[]).filter((id) => id !== "").length === 0) {
         throw new Error("--only needs at least one check id.");
@@ -143,6 +185,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.USAGE;
   }
   const args = parsed.args;
+  const command = String(args._[0]) as Command;
+  if (command === "demo") return runDemoCommand(args, io);
+  if (command === "export-ca") return runExportCommand(args, io);
+  return runTls(argv, args, io);
+}
+
+/** The run options and system facts every command gathers its context from. */
+function runInputs(args: ParsedArgs, io: CliIo): { options: RunOptions; system: SystemInput } {
   const now = io.now ?? (() => new Date());
   const options: RunOptions = {
     offline: args.offline,
@@ -160,7 +210,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     platform: io.platform,
     now: now(),
     linuxBundleCandidates: io.linuxBundleCandidates,
+    searchPaths: io.searchPaths,
   };
+  return { options, system };
+}
+
+async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<number> {
+  const { options, system } = runInputs(args, io);
   const secrets = secretsFrom(io.env);
   const progress = startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
 
@@ -209,7 +265,71 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } finally {
     progress.stop();
   }
-  const safe = redactDeep(report, secrets);
-  io.stdout(args.json ? renderJson(safe) : renderHuman(safe, { color: colorEnabled(args, io), verbose: args.verbose }));
+  const shell = args.shell ?? defaultShell(io.platform);
+  const safe = forShell(redactDeep(report, secrets), shell);
+  const format = args.json ? "json" : (args.format ?? "human");
+  const commandLine = redactText(["codex-doctor", ...argv].map(shellQuote).join(" "), secrets);
+  const text =
+    format === "json"
+      ? renderJson(safe)
+      : format === "markdown"
+        ? renderMarkdown(safe, { commandLine })
+        : renderHuman(safe, { color: args.output === undefined && colorEnabled(args, io), verbose: args.verbose });
+  if (args.output === undefined) {
+    io.stdout(text);
+    return exit;
+  }
+  try {
+    await writeFile(args.output, text, { mode: 0o600 });
+  } catch (err) {
+    io.stderr(`codex-doctor: cannot write ${args.output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    return EXIT.USAGE;
+  }
+  io.stderr(`codex-doctor: report written to ${args.output}${report.diagnosis ? ` (cause: ${report.diagnosis.code})` : ""}\n`);
   return exit;
+}
+
+/** Hints (and the diagnosis' fix) in the user's shell's syntax; the JSON keeps the same choice. */
+function forShell(report: Report, shell: ShellKind): Report {
+  if (shell === "posix") return report;
+  return {
+    ...report,
+    diagnosis: report.diagnosis && { ...report.diagnosis, fix: report.diagnosis.fix && hintForShell(report.diagnosis.fix, shell) },
+    checks: report.checks.map((c) => ({
+      ...c,
+      findings: c.findings.map((f) => (f.hint ? { ...f, hint: hintForShell(f.hint, shell) } : f)),
+    })),
+  };
+}
+
+async function runDemoCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const { runDemo } = await import("./demo.js");
+  const color = colorEnabled(args, io);
+  const outcome = await runDemo(async (input) => {
+    const ctx = await buildContext(
+      { offline: false, verbose: args.verbose, strict: false, timeoutMs: args.timeout, targets: [] },
+      { env: input.env, homedir: input.homedir, platform: "linux", now: new Date(), linuxBundleCandidates: input.linuxBundleCandidates, searchPaths: input.searchPaths },
+    );
+    const results = await runChecks(CHECKS, ctx, { offline: false, checkTimeoutMs: args.timeout * 5 + 2000 });
+    const report = buildReport({ version: VERSION, now: ctx.now, ca: ctx.ca, checks: results });
+    return { text: renderHuman(report, { color, verbose: args.verbose }), ok: report.ok };
+  });
+  io.stdout(outcome.text);
+  return outcome.asExpected ? EXIT.OK : EXIT.FAILED;
+}
+
+async function runExportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const { exportCa } = await import("./commands/export-ca.js");
+  const { proxyCheck } = await import("../checks/proxy.js");
+  const { options, system } = runInputs(args, io);
+  const secrets = secretsFrom(io.env);
+  const ctx = await buildContext(options, system);
+  const target = new URL(args.target?.[0] ?? ctx.targets.find((t) => t.kind === "https")?.url ?? "https://api.openai.com/v1/models");
+  const outcome = await exportCa(ctx, target, { out: args.out!, force: args.force, withSystemRoots: args["with-system-roots"], shell: args.shell }, async (bundle) => {
+    const again = await buildContext(options, { ...system, env: { ...system.env, CODEX_CA_CERTIFICATE: bundle } });
+    const [result] = await runChecks([proxyCheck], again, { offline: false, checkTimeoutMs: args.timeout * 5 + 2000 });
+    return { ok: result?.status === "pass", summary: result?.summary ?? "not run" };
+  });
+  io.stdout(redactText(outcome.lines.join("\n"), secrets) + "\n");
+  return outcome.exitCode;
 }
