@@ -29,7 +29,7 @@ import {
 } from "../src/codex/policy.js";
 import { tomlKey } from "../src/codex/toml.js";
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
-import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
+import { displayUrl, parseProxyUrl, redactUrl } from "../src/net/proxy.js";
 import type { Table } from "../src/report/model.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
@@ -556,7 +556,7 @@ export const sandboxCheck = defineCheck({
     if (egress) {
       const policyFix = (extra: Need[]) => buildFix(parsed.policy, [...needs.filter((n) => !extra.some((e) => e.name === n.name)), ...extra]).snippet;
       const needsNode = needs.some((n) => n.name === "NODE_EXTRA_CA_CERTS");
-      egressOut.push(...egressFindings(emit, egress, url, spawnEnv, ctx, policyFix, evaluation, needsNode));
+      egressOut.push(...egressFindings(emit, egress, displayUrl(url), spawnEnv, ctx, policyFix, evaluation, needsNode));
     }
     findings.push(...egressOut);
 
