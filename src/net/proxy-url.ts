@@ -199,9 +199,11 @@ export function parseProxyUrl(raw: string): ProxyUrl {
 
   // An "@" after the end of the authority: the user meant credentials, but a "#", "/" or "?" in
   // them ended the address early. Codex still selects this proxy and connects to a host taken from
-  // the credentials, so every request fails.
+  // the credentials, so every request fails. "host:8080/path@x" reads as a real address with an
+  // odd path: that one is probed like any other (Codex connects to host:8080).
   const lastAt = afterScheme.lastIndexOf("@");
-  if (end !== -1 && lastAt > end) {
+  const looksLikeAddress = afterScheme[end] === "/" && portOf(hostPort) !== undefined;
+  if (end !== -1 && lastAt > end && !looksLikeAddress) {
     const intendedHostPort = afterScheme.slice(lastAt + 1).split(/[/?#]/)[0];
     return {
       ...proxy,

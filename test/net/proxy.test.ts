@@ -74,7 +74,11 @@ describe("parseProxyUrl reads values like hyper-util's parse_env_uri over http::
     ["http://u:%E9@h:1", { password: "\uFFFD" }],
     // The authority ends at the first "/", "?" or "#": the host comes from the credentials.
     ["http://alice:Tr0ub4dor#s3cret@proxy:8080", { problem: "broken", cutAt: "#", host: "alice", port: 80, intended: "proxy:8080", password: undefined }],
-    ["http://alice:1234/x@proxy:8080", { problem: "broken", cutAt: "/", host: "alice", port: 1234 }],
+    ["http://alice:pw1234/x@proxy:8080", { problem: "broken", cutAt: "/", host: "alice", port: 80 }],
+    ["http://alice:1234#x@proxy:8080", { problem: "broken", cutAt: "#", host: "alice", port: 1234 }],
+    // Reads as host:port and a path: Codex dials alice:1234 (probed; display still masked).
+    ["http://alice:1234/x@proxy:8080", { problem: undefined, host: "alice", port: 1234, display: "http://alice:****@proxy:8080" }],
+    ["http://proxy:8080/path@x", { problem: undefined, host: "proxy", port: 8080, supported: true }],
     ["http://alice:a?b@proxy:8080", { problem: "broken", cutAt: "?" }],
     ["http://:8080", { problem: "broken", reason: "it names no host" }],
     // The port is not validated while parsing: the scheme's default is used.
