@@ -12,6 +12,8 @@ import { displayUrl, parseProxyUrl, redactUrl, resolveProxy } from "../src/net/p
 import { proxyUrlFix } from "../src/net/proxy-url.js";
 import { shellQuote } from "../src/report/shell.js";
 import type { Table } from "../src/report/model.js";
+import { join } from "node:path";
+import { freshPath } from "../src/ca/pem-out.js";
 
 const codes = {
   CA_VAR_SELECTED: { level: "info", message: "{reason}." },
@@ -33,7 +35,7 @@ const codes = {
   BASE_ROOTS_CORPORATE_ONLY: {
     level: "warn",
     message: "{vars} replace the system roots for Codex and hold no public root ({count} certificate(s)): hosts your proxy does not intercept fail with UnknownIssuer.",
-    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} corp-root.pem > ~/combined-ca.pem",
+    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} {corporate} > {combined}",
   },
   BASE_ROOTS_EMPTY: {
     level: "warn",
@@ -172,7 +174,22 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   if (base.errors.length > 0) out.push(emit("BASE_ROOTS_ERRORS", { errors: base.errors.join("; "), unset }));
   // When SSL_CERT_FILE is itself the selected bundle, the bundle check reports this.
   const corporate = ctx.ca.selection.selectedBy === "SSL_CERT_FILE" && !ctx.env.SSL_CERT_DIR ? undefined : isCorporateOnly(ctx.ca);
-  if (corporate) out.push(emit("BASE_ROOTS_CORPORATE_ONLY", { vars, count: corporate.count, systemBundle: corporate.systemBundle, unset }));
+  if (corporate) {
+    // The corporate certificates are in what SSL_CERT_FILE / SSL_CERT_DIR name: use those, not a placeholder.
+    const file = ctx.env.SSL_CERT_FILE;
+    const dir = ctx.env.SSL_CERT_DIR?.split(":").find((d) => d !== "");
+    const corporateFiles = file ? shellQuote(file) : dir ? `${shellQuote(dir)}/*.pem` : "corp-root.pem";
+    out.push(
+      emit("BASE_ROOTS_CORPORATE_ONLY", {
+        vars,
+        count: corporate.count,
+        systemBundle: shellQuote(corporate.systemBundle),
+        corporate: corporateFiles,
+        combined: shellQuote(freshPath(join(ctx.homedir, "combined-ca.pem"))),
+        unset,
+      }),
+    );
+  }
   return out;
 }
 
