@@ -93,23 +93,48 @@ export function displayProxyValue(raw: string): string {
   return withoutQuery(maskUserinfo(raw, true), false);
 }
 
-/** URL-looking tokens in free text, up to whitespace or a quote. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*/gi;
 /** Sentence punctuation that follows a URL in prose, kept out of it. */
-const TRAILING = /[).,;!\]]+$/;
+const TRAILING = new Set([")", ".", ",", ";", "!", "]"]);
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+const LETTER = /[A-Za-z]/;
+/** Where a URL in prose ends: whitespace or a quote. */
+const TOKEN_END = /[\s"'<>`]/;
 
 /** Our own hints show the form of a proxy URL ("http://USER:PASSWORD@host:port"): not a secret. */
 const PLACEHOLDER_USERINFO = /^\[?[a-z]+:(password|\*\*\*\*)$/i;
 
-/** Every URL in a text: userinfo masked, query and fragment replaced by "?<redacted>". */
+function redactToken(token: string): string {
+  let cut = token.length;
+  while (cut > 0 && TRAILING.has(token[cut - 1])) cut--;
+  const url = token.slice(0, cut);
+  const split = splitUserinfo(url);
+  const masked = split && PLACEHOLDER_USERINFO.test(split.userinfo) ? url : maskUserinfo(url);
+  return withoutQuery(masked, true) + token.slice(cut);
+}
+
+/**
+ * Every URL in a text: userinfo masked, query and fragment replaced by "?<redacted>". A scan from
+ * each "://" (a regex with a leading scheme pattern is quadratic on text like "a.a.a.a…").
+ */
 export function redactUrlsInText(text: string): string {
-  return text.replace(URL_IN_TEXT, (token) => {
-    const tail = TRAILING.exec(token)?.[0] ?? "";
-    const url = tail ? token.slice(0, -tail.length) : token;
-    const split = splitUserinfo(url);
-    const masked = split && PLACEHOLDER_USERINFO.test(split.userinfo) ? url : maskUserinfo(url);
-    return withoutQuery(masked, true) + tail;
-  });
+  let out = "";
+  let copied = 0;
+  let from = 0;
+  for (;;) {
+    const sep = text.indexOf("://", from);
+    if (sep === -1) break;
+    let start = sep;
+    while (start > copied && SCHEME_CHAR.test(text[start - 1])) start--;
+    while (start < sep && !LETTER.test(text[start])) start++;
+    from = sep + 3;
+    if (start === sep) continue;
+    let end = from;
+    while (end < text.length && !TOKEN_END.test(text[end])) end++;
+    out += text.slice(copied, start) + redactToken(text.slice(start, end));
+    copied = end;
+    from = end;
+  }
+  return out + text.slice(copied);
 }
 
 /**

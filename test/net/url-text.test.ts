@@ -90,3 +90,22 @@ describe("secretsOf / secretsFrom", () => {
     expect(secretsFrom({ PIP_INDEX_URL: "https://build:pyp1-T0ken@pypi.corp.example/simple" })).toEqual(["pyp1-T0ken"]);
   });
 });
+
+describe("bounded work on hostile text", () => {
+  it("a 1 MB URL-looking token with odd punctuation is redacted in linear time", () => {
+    const token = `http://alice:${"x".repeat(200_000)}@h/${")".repeat(400_000)}a${"?".repeat(200_000)}`;
+    const started = performance.now();
+    const out = redactUrlsInText(`${token} ${token}`);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(out).not.toContain("xxxx");
+  });
+});
+
+describe("bounded work on scheme-like prose", () => {
+  it("'a.a.a.a…' (many word starts that look like a scheme) is scanned in linear time", () => {
+    const text = `${"a.".repeat(300_000)}://x ${"b-".repeat(300_000)}`;
+    const started = performance.now();
+    expect(redactUrlsInText(text)).toBe(text);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
