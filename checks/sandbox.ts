@@ -30,6 +30,7 @@ import {
 import { tomlKey } from "../src/codex/toml.js";
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
 import { displayUrl, parseProxyUrl, redactUrl } from "../src/net/proxy.js";
+import { passwordOf } from "../src/net/url-text.js";
 import type { Table } from "../src/report/model.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
@@ -190,7 +191,7 @@ function setEntry(name: string, value: string): RenderEntry {
   if (isSecretName(name)) return { value: "<your value>", comment: "keep your current value" };
   if (isProxyVar(name)) {
     const p = parseProxyUrl(value.trim());
-    return p.password !== undefined ? { value: p.display, comment: "replace **** with the proxy password" } : { value: value.trim() };
+    return passwordOf(value.trim(), true) !== undefined ? { value: p.display, comment: "replace **** with the proxy password" } : { value: value.trim() };
   }
   // Any other URL with credentials (a package index, say): mask them and say so.
   const masked = redactUrl(value);
