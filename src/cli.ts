@@ -15,7 +15,8 @@ import { renderJson } from "./report/json.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { defaultShell, hintForShell, type ShellKind } from "./shell-forms.js";
 import { shellQuote } from "./shell.js";
-import { redactDeep, redactText, secretsFrom } from "./report/redact.js";
+import { redactDeep, redactText, secretsFrom, secretsOf } from "./report/redact.js";
+import { neutralise } from "./echo.js";
 import { startProgress } from "./report/progress.js";
 import { CHECKS } from "../checks/index.js";
 import { VERSION } from "./version.js";
@@ -218,6 +219,11 @@ function colorEnabled(args: ParsedArgs, io: CliIo): boolean {
   return io.stdoutIsTTY;
 }
 
+/** Passwords typed on the command line (--proxy http://user:pass@…, a --target with userinfo). */
+function argvSecrets(argv: string[]): string[] {
+  return argv.flatMap((arg) => secretsOf("HTTPS_PROXY", arg.replace(/^--[\w-]+=/, "")));
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const parsed = await parseArgs(argv);
   if (parsed.kind === "output") {
@@ -225,13 +231,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.OK;
   }
   if (parsed.kind === "usage") {
-    io.stderr(`codex-doctor: ${parsed.message}\nRun \`codex-doctor --help\` for usage.\n`);
+    // The message may quote the user's arguments (a URL with a password, control characters).
+    const safe = neutralise(redactText(parsed.message, [...secretsFrom(io.env), ...argvSecrets(argv)]));
+    io.stderr(`codex-doctor: ${safe}\nRun \`codex-doctor --help\` for usage.\n`);
     return EXIT.USAGE;
   }
   const args = parsed.args;
   const command = String(args._[0]) as Command;
   if (command === "demo") return runDemoCommand(args, io);
-  if (command === "export-ca") return runExportCommand(args, io);
+  if (command === "export-ca") return runExportCommand(argv, args, io);
   return runTls(argv, args, io);
 }
 
@@ -261,7 +269,7 @@ function runInputs(args: ParsedArgs, io: CliIo): { options: RunOptions; system: 
 
 async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<number> {
   const { options, system } = runInputs(args, io);
-  const secrets = secretsFrom(io.env);
+  const secrets = [...secretsFrom(io.env), ...argvSecrets(argv)];
   const limit = new RunLimit(io.runBudgetMs ?? runBudgetMs(options.timeoutMs), io.interrupt);
   const progress = await startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
 
@@ -366,11 +374,11 @@ async function runDemoCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   return outcome.asExpected ? EXIT.OK : EXIT.FAILED;
 }
 
-async function runExportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+async function runExportCommand(argv: string[], args: ParsedArgs, io: CliIo): Promise<number> {
   const { exportCa } = await import("./commands/export-ca.js");
   const { proxyCheck } = await import("../checks/proxy.js");
   const { options, system } = runInputs(args, io);
-  const secrets = secretsFrom(io.env);
+  const secrets = [...secretsFrom(io.env), ...argvSecrets(argv)];
   const ctx = await buildContext(options, system);
   const target = new URL(args.target?.[0] ?? ctx.targets.find((t) => t.kind === "https")?.url ?? "https://api.openai.com/v1/models");
   const outcome = await exportCa(ctx, target, { out: args.out!, force: args.force, withSystemRoots: args["with-system-roots"], shell: args.shell }, async (bundle) => {

@@ -2,7 +2,7 @@
 // run's deadline and the user's interrupt), unexpected throws turned into INTERNAL_ERROR results,
 // facts that were not gathered in time turned into FACT_TIMEOUT. Checks run concurrently; results
 // keep registry order.
-import type { Check, CheckResult, Finding, FindingSpec, Status } from "./check.js";
+import type { Check, CheckResult, Finding, FindingSpec, Status, Vars } from "./check.js";
 import { makeFinding, statusFromFindings } from "./check.js";
 
 /** Codes any check can end with, whatever its own table says. */
@@ -26,7 +26,8 @@ export const RUNNER_CODES = {
   OFFLINE: { level: "info", message: "Network checks are skipped with --offline." },
   DEPENDENCY_NOT_MET: { level: "info", message: "Skipped because the {dep} check {outcome}{causes}: fix that first, this check builds on it." },
 } satisfies Record<string, FindingSpec>;
-import { FactUnavailable, type CheckContext } from "./context.js";
+import { FactUnavailable, factOrUndefined, type CheckContext } from "./context.js";
+import { redactText, secretsFrom, secretsOf } from "./report/redact.js";
 import type { RunLimit } from "./run-limit.js";
 
 export interface RunnerOptions {
@@ -73,6 +74,30 @@ function watchedContext(ctx: CheckContext, touched: Map<string, { fact: string; 
   });
 }
 
+const secretsByRun = new WeakMap<CheckContext, string[]>();
+
+/** Every secret this run knows (environment, .env, --proxy), longest first. */
+function runSecrets(ctx: CheckContext): string[] {
+  let secrets = secretsByRun.get(ctx);
+  if (!secrets) {
+    const all = new Set<string>([...secretsFrom(ctx.shellEnv), ...secretsFrom(factOrUndefined(ctx, "env") ?? {})]);
+    if (ctx.options.proxy) for (const s of secretsOf("HTTPS_PROXY", ctx.options.proxy)) all.add(s);
+    secrets = [...all].filter((s) => s !== "").sort((a, b) => b.length - a.length);
+    secretsByRun.set(ctx, secrets);
+  }
+  return secrets;
+}
+
+/**
+ * Secrets leave a finding's values before they are escaped and cut to length: afterwards a long
+ * or control-character-laden secret no longer matches, and part of it would survive redaction.
+ */
+function redactVars(vars: Vars, secrets: string[]): Vars {
+  const out: Vars = {};
+  for (const [name, value] of Object.entries(vars)) out[name] = typeof value === "string" ? redactText(value, secrets) : value;
+  return out;
+}
+
 async function runOne(check: Check, ctx: CheckContext, checkTimeoutMs: number, limit?: RunLimit): Promise<CheckResult> {
   const controller = new AbortController();
   const started = performance.now();
@@ -101,7 +126,7 @@ async function runOne(check: Check, ctx: CheckContext, checkTimeoutMs: number, l
       finding: (code: string, vars?: Record<string, string | number | undefined>) => {
         const spec = (check.codes as Record<string, (typeof check.codes)[string]>)[code];
         if (!spec) throw new Error(`check ${check.id} emitted undeclared code ${code}`);
-        return makeFinding(code, spec, vars);
+        return makeFinding(code, spec, vars && redactVars(vars, runSecrets(ctx)));
       },
     };
     const outcome = await Promise.race([check.run(watchedContext(ctx, touched), tools), timeout, interrupt]);
