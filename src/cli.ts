@@ -319,6 +319,11 @@ async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<numb
   } finally {
     progress.stop();
   }
+  const signal = limit.interruptedBy();
+  if (signal) {
+    exit = 128 + (constants.signals[signal as NodeJS.Signals] ?? constants.signals.SIGINT);
+    report = { ...report, exitCode: exit };
+  }
   const shell = args.shell ?? defaultShell(io.platform);
   const safe = forShell(redactDeep(report, secrets), shell);
   const format = args.json ? "json" : (args.format ?? "human");
@@ -329,8 +334,6 @@ async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<numb
       : format === "markdown"
         ? renderMarkdown(safe, { commandLine })
         : renderHuman(safe, { color: args.output === undefined && colorEnabled(args, io), verbose: args.verbose });
-  const signal = limit.interruptedBy();
-  if (signal) exit = 128 + (constants.signals[signal as NodeJS.Signals] ?? constants.signals.SIGINT);
   if (args.output === undefined) {
     io.stdout(text);
     return exit;

@@ -98,7 +98,9 @@ const TRAILING = new Set([")", ".", ",", ";", "!", "]"]);
 const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const LETTER = /[A-Za-z]/;
 /** Where a URL in prose ends: whitespace or a quote. */
-const TOKEN_END = /[\s"'<>`]/;
+// A URL never holds a raw control character: one ends the token (a terminal escape is not a URL).
+// eslint-disable-next-line no-control-regex
+const TOKEN_END = /[\s"'<>`\u0000-\u001f\u007f-\u009f]/;
 
 /** Our own hints show the form of a proxy URL ("http://USER:PASSWORD@host:port"): not a secret. */
 const PLACEHOLDER_USERINFO = /^\[?[a-z]+:(password|\*\*\*\*)$/i;

@@ -75,7 +75,9 @@ export function renderHuman(report: Report, options: HumanOptions): string {
   out.push(
     ca.selectedBy
       ? `CA bundle: ${ca.selectedBy} → ${echo(ca.path ?? "")} (${ca.codexLoads ? `Codex loads ${ca.certificates} certificate${ca.certificates === 1 ? "" : "s"}` : "Codex REFUSES this file"})`
-      : "CA bundle: none selected (Codex uses the system roots)",
+      : ca.known
+        ? "CA bundle: none selected (Codex uses the system roots)"
+        : "CA bundle: unknown (the doctor could not read the CA facts; see below)",
     "",
   );
   for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose));

@@ -179,7 +179,9 @@ describe("signals", () => {
     const { code } = await r.exited;
     expect(performance.now() - sent).toBeLessThan(5_000);
     expect(code).toBe(130);
-    const report = JSON.parse(r.output()) as { ok: boolean; checks: { id: string; status: string; findings: { code: string }[] }[] };
+    const report = JSON.parse(r.output()) as { ok: boolean; exitCode: number; checks: { id: string; status: string; findings: { code: string }[] }[] };
+    // The report says what the process exits with.
+    expect(report.exitCode).toBe(130);
     const https = report.checks.find((c) => c.id === "https")!;
     expect(https.status).toBe("skip");
     expect(https.findings.map((f) => f.code)).toEqual(["INTERRUPTED"]);

@@ -188,7 +188,9 @@ describe("files, variables and config values", () => {
     }));
     expectSafe(views);
     // The values are there, only harmless: as visible escapes in the human view.
-    expect(views.plain).toContain("\\u001b]8;;http://evil.example/\\u0007");
+    // (HTTPS_PROXY's "password" is the hostile text after its first ':', so it is redacted wherever it
+    // appears; the file name, which has no '/', shows the same link as visible escapes.)
+    expect(views.plain).toContain("\\u001b]8;;http:evil.example\\u0007");
     expect(views.plain).toContain("\\u009b31m");
     expect(views.plain).toContain("\\n");
     const strings = stringsOf(JSON.parse(views.json));

@@ -138,7 +138,7 @@ describe("renderers", () => {
     exitCode: 1,
     diagnosis: { check: "env", code: "CODE", message: `message ${evil}`, fix: `hint ${evil}\nsecond line` },
     summary: { pass: 0, warn: 0, fail: 1, skip: 0 },
-    ca: { selectedBy: "CODEX_CA_CERTIFICATE", path: `/tmp/${evil}`, certificates: 0, codexLoads: false },
+    ca: { known: true, selectedBy: "CODEX_CA_CERTIFICATE", path: `/tmp/${evil}`, certificates: 0, codexLoads: false },
     checks: [check],
   };
 
