@@ -9,7 +9,10 @@ import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
 import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { shellQuote } from "../src/report/shell.js";
 import type { Table } from "../src/report/model.js";
+import { join } from "node:path";
+import { freshPath } from "../src/ca/pem-out.js";
 
 const codes = {
   CA_VAR_SELECTED: { level: "info", message: "{reason}." },
@@ -31,7 +34,7 @@ const codes = {
   BASE_ROOTS_CORPORATE_ONLY: {
     level: "warn",
     message: "{vars} replace the system roots for Codex and hold no public root ({count} certificate(s)): hosts your proxy does not intercept fail with UnknownIssuer.",
-    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} corp-root.pem > ~/combined-ca.pem",
+    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} {corporate} > {combined}",
   },
   BASE_ROOTS_EMPTY: {
     level: "warn",
@@ -75,7 +78,7 @@ const codes = {
   VERIFY_DISABLED: {
     level: "error",
     message: "{var}={value} switches TLS verification off for {tool}: every connection is open to interception and real failures are hidden.",
-    hint: "unset {var}, and trust the proxy's CA instead: export {caVar}=/path/to/corporate-root.pem",
+    hint: "unset {var}, and trust the proxy's CA instead: export {caVar}={caPath}",
   },
   PROXY_FOR_TARGET: { level: "info", message: "{target}: {route}." },
   PROXY_BYPASSED: { level: "info", message: "{target}: direct ({bypass} bypasses the proxy)." },
@@ -160,7 +163,22 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   if (base.errors.length > 0) out.push(emit("BASE_ROOTS_ERRORS", { errors: base.errors.join("; "), unset }));
   // When SSL_CERT_FILE is itself the selected bundle, the bundle check reports this.
   const corporate = ctx.ca.selection.selectedBy === "SSL_CERT_FILE" && !ctx.env.SSL_CERT_DIR ? undefined : isCorporateOnly(ctx.ca);
-  if (corporate) out.push(emit("BASE_ROOTS_CORPORATE_ONLY", { vars, count: corporate.count, systemBundle: corporate.systemBundle, unset }));
+  if (corporate) {
+    // The corporate certificates are in what SSL_CERT_FILE / SSL_CERT_DIR name: use those, not a placeholder.
+    const file = ctx.env.SSL_CERT_FILE;
+    const dir = ctx.env.SSL_CERT_DIR?.split(":").find((d) => d !== "");
+    const corporateFiles = file ? shellQuote(file) : dir ? `${shellQuote(dir)}/*.pem` : "corp-root.pem";
+    out.push(
+      emit("BASE_ROOTS_CORPORATE_ONLY", {
+        vars,
+        count: corporate.count,
+        systemBundle: shellQuote(corporate.systemBundle),
+        corporate: corporateFiles,
+        combined: shellQuote(freshPath(join(ctx.homedir, "combined-ca.pem"))),
+        unset,
+      }),
+    );
+  }
   return out;
 }
 
@@ -235,7 +253,11 @@ function verifyFindings(ctx: CheckContext, emit: Emit): Finding[] {
   return VERIFY_SWITCHES.filter((s) => {
     const value = ctx.env[s.var];
     return value !== undefined && s.disabled(value);
-  }).map((s) => emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar }));
+  }).map((s) => {
+    // The bundle Codex already loads is the CA to give the other tool; a placeholder only when there is none.
+    const known = ctx.ca.selection.path && ctx.ca.bundle?.codexLoads ? ctx.ca.selection.path : undefined;
+    return emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar, caPath: known ? shellQuote(known) : "/path/to/corporate-root.pem" });
+  });
 }
 
 function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; table: Table } {

@@ -343,10 +343,12 @@ function egressFindings(
           ? `, although NODE_EXTRA_CA_CERTS=${display("NODE_EXTRA_CA_CERTS", node.value ?? "")} reaches it`
           : "";
       let fix: string;
+      // The bundle Codex already loads holds the corporate root: name it rather than a placeholder.
+      const codexBundle = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : undefined;
       if (node.reaches && !ignored) {
-        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat /path/to/corporate-root.pem >> ${shellQuote(node.value ?? "")}`;
+        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat ${codexBundle ? shellQuote(codexBundle) : "/path/to/corporate-root.pem"} >> ${shellQuote(node.value ?? "")}`;
       } else {
-        const path = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : "/path/to/corporate-root.pem";
+        const path = codexBundle ?? "/path/to/corporate-root.pem";
         const extra = node.reaches || !needsNode ? [{ name: "NODE_EXTRA_CA_CERTS", value: path, fate: { ...node, reaches: false, removedBy: undefined } }] : [];
         fix = `${ignored ? "Node cannot load that NODE_EXTRA_CA_CERTS file (it must be a readable PEM file). " : ""}Give sandboxed Node tools your corporate root; in config.toml:\n${policyFix(extra)}`;
       }

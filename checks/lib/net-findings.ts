@@ -2,6 +2,9 @@
 // which spread NET_CODES into their own code tables. Causes are decided from error codes and
 // certificate data, never from message text.
 import { X509Certificate } from "node:crypto";
+import { join } from "node:path";
+import { freshPath } from "../../src/ca/pem-out.js";
+import { shellQuote } from "../../src/report/shell.js";
 import type { FindingSpec, Vars } from "../../src/check.js";
 import type { CheckContext } from "../../src/context.js";
 import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
@@ -90,7 +93,7 @@ export const NET_CODES = {
   TLS_SELF_SIGNED: {
     level: "error",
     message: "{host} presented a self-signed certificate (\"{subject}\") that Codex does not trust.",
-    hint: "If this is your proxy's own certificate, export it to PEM and: export CODEX_CA_CERTIFICATE=/path/to/it.pem",
+    hint: "If this is your proxy's own certificate, capture it and compare its SHA-256 with IT's: codex-doctor export-ca --out {out}\nthen: export CODEX_CA_CERTIFICATE={out}",
   },
   TLS_CERT_EXPIRED: {
     level: "error",
@@ -133,19 +136,53 @@ function org(subject: string): string {
   return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
 }
 
-function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): string {
+/** The PEM copy a fix converts a refused DER bundle into (never over an existing file). */
+function derBundle(ctx: CheckContext): string | undefined {
+  const bundle = ctx.ca.bundle;
+  const path = ctx.ca.selection.path;
+  return path && bundle && !bundle.codexLoads && bundle.shape?.shape === "der-certificate" ? path : undefined;
+}
+
+/**
+ * The fix for a chain whose `issuer` Codex lacks: a file on this machine that holds it, the refused
+ * DER bundle converted, or the certificate captured with export-ca — never a placeholder path when
+ * the real one is known, never a command that overwrites a file.
+ */
+function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string, role: "root" | "intermediate"): string {
   const inSystem = found.find((f) => f.path === undefined);
   const file = found.find((f) => f.path !== undefined);
   const sel = ctx.ca.selection;
+  const what = role === "intermediate" ? `the intermediate "${issuer}"` : `"${issuer}"`;
   const lines: string[] = [];
-  if (file?.path) {
-    lines.push(`"${issuer}" is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${file.path}`);
-  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
-    lines.push(`"${issuer}" is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
-  } else {
+  const der = derBundle(ctx);
+  if (file?.path && role === "intermediate" && sel.path) {
+    const combined = freshPath(join(ctx.homedir, "codex-ca-bundle.pem"));
     lines.push(
-      `Get "${issuer}" as a PEM file (your IT team's "SSL inspection" root, or export it from your browser's certificate viewer), then:`,
-      "export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem",
+      `${what} is in ${file.where}. Codex needs it beside your root: write both into a new bundle and use that:`,
+      `cat ${shellQuote(sel.path)} ${shellQuote(file.path)} > ${shellQuote(combined)}`,
+      `export CODEX_CA_CERTIFICATE=${shellQuote(combined)}`,
+    );
+  } else if (file?.path) {
+    lines.push(`${what} is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${shellQuote(file.path)}`);
+  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
+    lines.push(`${what} is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
+  } else if (der && role === "root") {
+    const pem = freshPath(der.replace(/\.(der|cer|crt)$/i, "") + ".pem");
+    lines.push(
+      `Codex refuses ${der}: it is binary DER. If it is ${what}, convert it and point Codex at the PEM copy:`,
+      `openssl x509 -inform der -in ${shellQuote(der)} -out ${shellQuote(pem)}`,
+      `export CODEX_CA_CERTIFICATE=${shellQuote(pem)}`,
+    );
+  } else if (role === "intermediate") {
+    lines.push(
+      `Get ${what} (an intermediate CA, not a root) from your IT team or your browser's certificate viewer, add it to your bundle${sel.path ? ` (${sel.path})` : ""}, or ask for the proxy to send it.`,
+    );
+  } else {
+    const out = freshPath(join(ctx.homedir, "corporate-root.pem"));
+    lines.push(
+      `Capture ${what} on Codex's own route (compare the SHA-256 it prints with the one your IT team publishes):`,
+      `codex-doctor export-ca --out ${shellQuote(out)}`,
+      `export CODEX_CA_CERTIFICATE=${shellQuote(out)}`,
     );
   }
   if (sel.selectedBy === "SSL_CERT_FILE") lines.push("(SSL_CERT_FILE replaces the system roots; CODEX_CA_CERTIFICATE is the safer variable.)");
@@ -268,15 +305,16 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
       const top = chain.summaries[chain.summaries.length - 1];
       const leaf = chain.summaries[0];
       if (leaf && chain.der.length === 1 && leaf.selfSigned) {
-        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject } };
+        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject, out: shellQuote(freshPath(join(ctx.homedir, "proxy-ca.pem"))) } };
       }
       const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
       const onDisk = found ?? (top ? await locateAsCodexSees(ctx, top.issuerDer) : []);
-      const fix = caFix(ctx, onDisk, issuer);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
       if (chain.der.length === 1 && bundleConfigured) {
-        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\nThe bundle must also hold the intermediate "${issuer}" (or the proxy must send it): cat intermediate.pem >> ${ctx.ca.selection.path}` } };
+        // Only the leaf arrived: what is missing is the intermediate that signed it, not a root.
+        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: caFix(ctx, onDisk, issuer, "intermediate") } };
       }
+      const fix = caFix(ctx, onDisk, issuer, "root");
       return {
         code: "TLS_UNKNOWN_ISSUER",
         vars: {

@@ -36,7 +36,7 @@ function tablesOf(check: CheckResult): Table[] {
   return Array.isArray(tables) ? (tables as Table[]) : [];
 }
 
-function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean, shownHints: Set<string>): string[] {
+function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, verbose: boolean): string[] {
   const lines = [`${paint(chalk, check.status, SYMBOLS[check.status])} ${chalk.bold(check.id.padEnd(idWidth))}  ${check.summary}`];
   const showAll = verbose;
   for (const f of check.findings) {
@@ -45,13 +45,7 @@ function renderCheck(check: CheckResult, idWidth: number, chalk: ChalkInstance, 
     const status: Status = f.level === "error" ? "fail" : f.level === "warn" ? "warn" : "skip";
     lines.push(`    ${paint(chalk, status, LEVEL_SYMBOL[f.level])} ${chalk.dim(f.code)}  ${f.message}`);
     if (f.hint && (f.level !== "info" || verbose)) {
-      // The same cause seen on several endpoints gets its (often multi-line) fix printed once.
-      if (shownHints.has(f.hint)) {
-        lines.push(`      → ${chalk.dim("same fix as above")}`);
-      } else {
-        shownHints.add(f.hint);
-        for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
-      }
+      for (const [i, hintLine] of f.hint.split("\n").entries()) lines.push(`      ${i === 0 ? "→ " : "  "}${hintLine}`);
     }
   }
   if (verbose) {
@@ -65,6 +59,13 @@ export function renderHuman(report: Report, options: HumanOptions): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const idWidth = Math.max(...report.checks.map((c) => c.id.length), 4);
   const out: string[] = [chalk.bold(`codex-doctor tls ${report.tool.version}`), ""];
+  // The one thing to do first, before the per-check detail.
+  const d = report.diagnosis;
+  if (d) {
+    out.push(`${chalk.red.bold("Cause:")} ${d.message} ${chalk.dim(`(${d.code}, ${d.check} check)`)}`);
+    if (d.fix) for (const [i, line] of d.fix.split("\n").entries()) out.push(`${i === 0 ? chalk.bold("Fix:  ") : "      "}${line}`);
+    out.push("");
+  }
   const ca = report.ca;
   out.push(
     ca.selectedBy
@@ -72,8 +73,7 @@ export function renderHuman(report: Report, options: HumanOptions): string {
       : "CA bundle: none selected (Codex uses the system roots)",
     "",
   );
-  const shownHints = new Set<string>();
-  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose, shownHints));
+  for (const check of report.checks) out.push(...renderCheck(check, idWidth, chalk, options.verbose));
   const s = report.summary;
   const totals = `${s.pass} passed, ${s.warn} warning${s.warn === 1 ? "" : "s"}, ${s.fail} failed, ${s.skip} skipped`;
   out.push("", report.ok ? chalk.green(totals) : chalk.red(totals));
