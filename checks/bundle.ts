@@ -6,6 +6,7 @@ import type { BundleReport } from "../src/ca/loader.js";
 import type { CertSummary } from "../src/ca/certinfo.js";
 import { CA_CERT_HINT } from "../src/ca/codex-bundle.js";
 import { shellQuote } from "../src/report/shell.js";
+import { formatBytes, MAX_CA_FILE_BYTES } from "../src/ca/file.js";
 import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateTable, isWeakKey, validityProblems } from "../src/ca/lint.js";
 import { isCorporateOnly } from "../src/ca/public-roots.js";
@@ -44,7 +45,7 @@ const codes = {
   },
   CA_FILE_TOO_LARGE: {
     level: "error",
-    message: "{path} (from {var}) is {size} bytes, far larger than any CA bundle; the doctor did not read it.",
+    message: "{path} (from {var}) is {size}, far larger than any CA bundle: codex-doctor did not read it (its own {limit} limit; Codex reads the whole file).",
     hint: "Check that {var} points at the CA bundle and not at some other file.",
   },
   CA_FILE_EMPTY: {
@@ -237,7 +238,7 @@ function fileFindings(bundle: BundleReport, v: Record<string, string>, emit: Emi
       case "not-regular":
         return [emit("CA_FILE_NOT_REGULAR", { ...v, hang: f.codexWouldHang ? "; Codex would block forever reading it" : "" })];
       case "too-large":
-        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size ?? "?" })];
+        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size !== undefined ? formatBytes(f.size) : `over ${formatBytes(f.limit ?? MAX_CA_FILE_BYTES)}`, limit: formatBytes(f.limit ?? MAX_CA_FILE_BYTES) })];
       default:
         return [emit("CA_FILE_UNREADABLE", { ...v, detail: f.rustError })];
     }

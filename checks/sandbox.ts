@@ -48,6 +48,10 @@ const codes = {
     level: "info",
     message: "config.toml cannot be loaded ({detail}), so Codex does not start and runs no command; the config check explains it.",
   },
+  SANDBOX_CONFIG_NOT_READ: {
+    level: "info",
+    message: "config.toml was not read ({detail}), so the sandbox settings are unknown here; the config check explains it.",
+  },
   SANDBOX_POLICY_DEFAULT: {
     level: "info",
     message: "No [shell_environment_policy]: Codex passes its whole environment to sandboxed commands (inherit = \"all\"; the *KEY*/*SECRET*/*TOKEN* default excludes are off unless ignore_default_excludes = false).",
@@ -417,7 +421,7 @@ export const sandboxCheck = defineCheck({
       return {
         status: "skip",
         summary: "config.toml cannot be loaded",
-        findings: [emit("SANDBOX_CONFIG_UNREADABLE", { detail: ctx.config.error.message })],
+        findings: [emit(ctx.config.error.kind === "too-large" ? "SANDBOX_CONFIG_NOT_READ" : "SANDBOX_CONFIG_UNREADABLE", { detail: ctx.config.error.message })],
         data: {},
       };
     }
