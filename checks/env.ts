@@ -8,7 +8,8 @@ import { formatBytes, readBoundedFile } from "../src/ca/file.js";
 import { DOTENV_EXPANSION_BUDGET, DOTENV_VALUE_LIMIT, unsetStep } from "../src/codex/dotenv.js";
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
-import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { displayUrl, parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { proxyUrlFix } from "../src/net/proxy-url.js";
 import { shellQuote } from "../src/shell.js";
 import type { Table } from "../src/report/model.js";
 import { join } from "node:path";
@@ -110,8 +111,18 @@ const codes = {
   },
   PROXY_MALFORMED: {
     level: "warn",
-    message: "{var}={proxy} is not a valid proxy URL: Codex ignores it as if unset ({fallback}).",
+    message: "{var}={proxy} is not a valid proxy URL ({reason}): Codex ignores it as if unset ({fallback}).",
     hint: "Use the form http://[user:password@]host:port",
+  },
+  PROXY_URL_BROKEN: {
+    level: "error",
+    message: "{var}={proxy} cannot work: {reason}. Codex still selects it{where}, so every request fails with \"error sending request\".",
+    hint: "{fix}",
+  },
+  PROXY_PASSWORD_SPLIT: {
+    level: "warn",
+    message: "{var}={proxy}: the credentials hold an unencoded \"@\". Codex ends them at the first \"@\", so it sends only part of the password and the proxy will answer 407.",
+    hint: "{fix}",
   },
   PROXY_UNSUPPORTED_SCHEME: {
     level: "warn",
@@ -317,13 +328,13 @@ function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; ta
       const p = skipped.proxy;
       findings.push(
         p.problem === "malformed"
-          ? emit("PROXY_MALFORMED", { var: skipped.via, proxy: p.display, fallback })
+          ? emit("PROXY_MALFORMED", { var: skipped.via, proxy: p.display, reason: p.reason ?? "unparseable", fallback })
           : emit("PROXY_UNSUPPORTED_SCHEME", { var: skipped.via, proxy: p.display, scheme: p.scheme, fallback }),
       );
     }
     if (decision.bypassedBy) {
       findings.push(emit("PROXY_BYPASSED", { target: host, bypass: decision.bypassedBy }));
-      table.rows.push([target.url, `direct (${decision.bypassedBy})`]);
+      table.rows.push([displayUrl(target.url), `direct (${decision.bypassedBy})`]);
       continue;
     }
     if (!decision.proxy) {
@@ -331,16 +342,25 @@ function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; ta
         findings.push(emit("HTTP_PROXY_IGNORED", { target: host }));
         httpOnlyReported = true;
       }
-      table.rows.push([target.url, "direct"]);
+      table.rows.push([displayUrl(target.url), "direct"]);
       continue;
     }
     const p = decision.proxy;
     const via = decision.via ?? "";
-    table.rows.push([target.url, `${p.display} (${via})`]);
+    if (p.problem === "broken") {
+      table.rows.push([displayUrl(target.url), `${p.display} (${via}): unusable`]);
+      if (reported.has(via)) continue;
+      reported.add(via);
+      const where = p.intended ? ` but connects to a host taken from the credentials instead of ${p.intended}` : "";
+      findings.push(emit("PROXY_URL_BROKEN", { var: via, proxy: p.display, reason: p.reason ?? "it is unusable", where, fix: proxyUrlFix(p, via) }));
+      continue;
+    }
+    table.rows.push([displayUrl(target.url), `${p.display} (${via})`]);
     findings.push(emit("PROXY_FOR_TARGET", { target: host, route: `through ${p.display} (${via})` }));
     if (reported.has(via)) continue;
     reported.add(via);
     if (p.problem === "socks") findings.push(emit("PROXY_SOCKS", { var: via, proxy: p.display }));
+    if (p.passwordTruncated) findings.push(emit("PROXY_PASSWORD_SPLIT", { var: via, proxy: p.display, fix: proxyUrlFix(p, via) }));
   }
   return { findings, table };
 }

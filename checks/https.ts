@@ -11,6 +11,7 @@ import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
 import type { PresentedChain } from "../src/net/establish.js";
 import type { Target } from "../src/codex/endpoints.js";
+import { displayUrl } from "../src/net/url-text.js";
 
 const codes = {
   ...NET_CODES,
@@ -37,7 +38,7 @@ const codes = {
 } as const;
 
 function requestData(target: Target, status: number | null, stage: string, code: string | null, chain: PresentedChain | undefined) {
-  return { id: target.id, url: target.url, method: target.method, status, stage, code, chain: chainData(chain) };
+  return { id: target.id, url: displayUrl(target.url), method: target.method, status, stage, code, chain: chainData(chain) };
 }
 
 export const httpsCheck = defineCheck({
@@ -74,7 +75,7 @@ export const httpsCheck = defineCheck({
         const probe = await probeHttp({ target, route: facts.route, connect: () => connectAsCodex(ctx, url, facts.route, signal), timeoutMs: ctx.options.timeoutMs, signal });
         if (probe.ok) {
           const block = blockPage(probe.answer, facts.interception !== undefined);
-          const vars = { method: target.method, url: target.url, status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
+          const vars = { method: target.method, url: displayUrl(target.url), status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
           findings.push(finding(block ? "PROXY_BLOCK_PAGE" : "ORIGIN_ANSWERED", vars));
         } else {
           const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);

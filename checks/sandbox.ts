@@ -29,7 +29,8 @@ import {
 } from "../src/codex/policy.js";
 import { tomlKey, tomlString } from "../src/codex/toml.js";
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
-import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
+import { displayUrl, parseProxyUrl, redactUrl } from "../src/net/proxy.js";
+import { passwordOf } from "../src/net/url-text.js";
 import type { Table } from "../src/report/model.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
@@ -194,7 +195,7 @@ function setEntry(name: string, value: string): RenderEntry {
   if (isSecretName(name)) return { value: "<your value>", comment: "keep your current value" };
   if (isProxyVar(name)) {
     const p = parseProxyUrl(value.trim());
-    return p.password !== undefined ? { value: bound(p.display, PASTE_LIMIT), comment: "replace **** with the proxy password" } : { value: bound(value.trim(), PASTE_LIMIT) };
+    return passwordOf(value.trim(), true) !== undefined ? { value: bound(p.display, PASTE_LIMIT), comment: "replace **** with the proxy password" } : { value: bound(value.trim(), PASTE_LIMIT) };
   }
   // Any other URL with credentials (a package index, say): mask them and say so.
   const masked = redactUrl(value);
@@ -568,7 +569,7 @@ export const sandboxCheck = defineCheck({
     if (egress) {
       const policyFix = (extra: Need[]) => buildFix(parsed.policy, [...needs.filter((n) => !extra.some((e) => e.name === n.name)), ...extra]).snippet;
       const needsNode = needs.some((n) => n.name === "NODE_EXTRA_CA_CERTS");
-      egressOut.push(...egressFindings(emit, egress, url, spawnEnv, ctx, policyFix, evaluation, needsNode));
+      egressOut.push(...egressFindings(emit, egress, displayUrl(url), spawnEnv, ctx, policyFix, evaluation, needsNode));
     }
     findings.push(...egressOut);
 

@@ -8,6 +8,7 @@ import { fillTemplate, type FindingSpec, type Vars } from "../../src/check.js";
 import type { CheckContext } from "../../src/context.js";
 import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
 import type { ProxyDecision } from "../../src/net/proxy.js";
+import { proxyUrlFix } from "../../src/net/proxy-url.js";
 import type { FoundCertificate } from "../../src/net/locate.js";
 import { chainNames, hostKey, type Interception } from "../../src/net/connection.js";
 import { vendorFromHeaders, vendorFromNames } from "../../src/net/vendors.js";
@@ -222,6 +223,7 @@ function authFix(route: ProxyDecision, schemes: string[]): string {
 
 function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   const via = route.via ?? "HTTPS_PROXY";
+  if (route.proxy?.problem === "broken") return proxyUrlFix(route.proxy, via);
   if (via === "--proxy") return "Nothing listens at the --proxy URL: check its host and port.";
   if (ctx.origins[via] === "dotenv") {
     return fillTemplate("{via} comes from {path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.", { via, path: ctx.dotenv.path });

@@ -143,6 +143,9 @@ export async function openStream(
       return { ok: false, stage: "tcp", code: errCode(err), message: (err as Error).message };
     }
   }
+  // A value Codex selects but cannot use (see parseProxyUrl): its host would come from the user's
+  // credentials, so the doctor reports the failure instead of resolving or dialling it.
+  if (proxy.problem === "broken") return { ok: false, stage: "proxy-tcp", code: "PROXY_URL_BROKEN", message: proxy.reason ?? "unusable proxy URL" };
   let stream: Duplex & { destroy(): void };
   try {
     stream = await tcp(proxy.host, proxy.port, bag);

@@ -386,7 +386,8 @@ const rows: Row[] = [
   {
     // reqwest skips a value it cannot parse as if it were unset: the next variable (or direct) wins.
     name: "malformed proxy URL is ignored like reqwest does (warn), credentials still redacted",
-    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:m4lformedpw@:8080" } }),
+    // http::Uri refuses a second port colon: hyper-util's parse_env_uri returns None.
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:m4lformedpw@proxy.corp:80:80" } }),
     expect: {
       status: "warn",
       codes: ["CA_NONE_SELECTED", "PROXY_MALFORMED"],
@@ -398,7 +399,7 @@ const rows: Row[] = [
   },
   {
     name: "malformed HTTPS_PROXY falls through to ALL_PROXY",
-    scenario: () => ({ env: { HTTPS_PROXY: "http://:8080", ALL_PROXY: "http://proxy.corp:3128" } }),
+    scenario: () => ({ env: { HTTPS_PROXY: "http://proxy.corp:80:80", ALL_PROXY: "http://proxy.corp:3128" } }),
     expect: {
       status: "warn",
       codes: ["CA_NONE_SELECTED", "PROXY_MALFORMED", "PROXY_FOR_TARGET", "PROXY_FOR_TARGET", "PROXY_FOR_TARGET"],
@@ -411,14 +412,66 @@ const rows: Row[] = [
     expect: { status: "warn", codes: ["CA_NONE_SELECTED", "PROXY_UNSUPPORTED_SCHEME"] },
   },
   {
-    name: "proxy credentials never appear, even with '@' and '%' in the password",
+    name: "proxy credentials never appear, even with '@' and '%' in the password; Codex sends only the part before the first '@' (warn)",
     scenario: () => ({ env: { HTTPS_PROXY: "http://alice:p@ss%40w0rd!@proxy.corp:8080" } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "PROXY_FOR_TARGET", "PROXY_PASSWORD_SPLIT", "PROXY_FOR_TARGET", "PROXY_FOR_TARGET"],
+      result: (r) => {
+        for (const part of ["p@ss", "ss%40w0rd", "w0rd!"]) noSecret(part)(r);
+        expect(routes(r)[TOKEN]).toBe("http://alice:****@proxy.corp:8080 (HTTPS_PROXY)");
+      },
+    },
+  },
+  {
+    name: "a '#' in the password cuts the proxy address: Codex still selects it and fails (error), nothing of the password shown",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:Tr0ub4dor#s3cret@proxy.corp:8080", ALL_PROXY: "http://other.corp:3128" } }),
+    expect: {
+      status: "fail",
+      codes: ["CA_NONE_SELECTED", "PROXY_URL_BROKEN"],
+      result: (r) => {
+        for (const part of ["Tr0ub4dor", "s3cret"]) noSecret(part)(r);
+        expect(Object.values(routes(r))).toEqual(Array(3).fill("http://alice:****@proxy.corp:8080 (HTTPS_PROXY): unusable"));
+        const f = r.findings.find((x) => x.code === "PROXY_URL_BROKEN")!;
+        expect(f.message).toContain('the "#" in its credentials');
+        expect(f.message).toContain("instead of proxy.corp:8080");
+        expect(f.hint).toContain("%23");
+      },
+    },
+  },
+  {
+    name: "a proxy URL without a host is selected and fails every request (hyper-util does not skip it)",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:m4lformedpw@:8080", ALL_PROXY: "http://other.corp:3128" } }),
+    expect: {
+      status: "fail",
+      codes: ["CA_NONE_SELECTED", "PROXY_URL_BROKEN"],
+      result: (r) => {
+        noSecret("m4lformedpw")(r);
+        expect(r.findings[1].message).toContain("it names no host");
+      },
+    },
+  },
+  {
+    name: "'%' not followed by two hex digits in the password is taken literally, not a crash",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:50%off@proxy.corp:8080" } }),
     expect: {
       status: "pass",
       codes: ["CA_NONE_SELECTED", ...THROUGH_ALL],
       result: (r) => {
-        for (const part of ["p@ss", "ss%40w0rd", "w0rd!"]) noSecret(part)(r);
+        noSecret("50%off")(r);
         expect(routes(r)[TOKEN]).toBe("http://alice:****@proxy.corp:8080 (HTTPS_PROXY)");
+      },
+    },
+  },
+  {
+    name: "a NUL byte in HTTPS_PROXY is a malformed value (warn), never a selected proxy",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://proxy.corp:8080\u0000", ALL_PROXY: "http://other.corp:3128" } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "PROXY_MALFORMED", ...THROUGH_ALL],
+      result: (r) => {
+        expect(r.findings[1].message).toContain("it contains a NUL byte");
+        expect(Object.values(routes(r))).toEqual(Array(3).fill("http://other.corp:3128 (ALL_PROXY)"));
       },
     },
   },
