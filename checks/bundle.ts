@@ -366,12 +366,14 @@ export const bundleCheck = defineCheck({
     const fromFile = fileFindings(bundle, v, finding);
     const findings: Finding[] = [...fromFile, ...parseFindings(bundle, v, finding, fromFile.length > 0)];
 
+    // A refused SSL_CERT_FILE is also where the base roots come from: that is never only a login problem.
+    const onlyLoginAffected = !bundle.codexLoads && ctx.auth.credentials && selection.sourceEnv !== "SSL_CERT_FILE";
     if (!bundle.codexLoads) {
       // Observed with the real CLI: with saved credentials `codex exec` works on the base roots; only
       // login (and the error on every start) is affected. Without credentials, login is needed now.
       if (bundle.codexMessage) {
         findings.push(
-          ctx.auth.credentials
+          onlyLoginAffected
             ? finding("CA_CODEX_REFUSES_WITH_CREDENTIALS", { codexMessage: bundle.codexMessage, base: baseRoots.description, auth: ctx.auth.why })
             : finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }),
         );
@@ -392,7 +394,6 @@ export const bundleCheck = defineCheck({
       }
     }
     const count = bundle.codexLoads ? bundle.certificates.length : 0;
-    const onlyLoginAffected = !bundle.codexLoads && ctx.auth.credentials;
     return {
       ...(onlyLoginAffected ? { status: "warn" as const } : {}),
       summary: bundle.codexLoads

@@ -59,9 +59,11 @@ export const httpsCheck = defineCheck({
         if (url.pathname.endsWith("/oauth/token") && ctx.ca.trust.loginFails) {
           const codexMessage = ctx.ca.bundle?.codexMessage ?? "";
           // Observed with the real CLI: a refused bundle breaks login, but `codex exec` with saved
-          // credentials still works when the base roots verify the model host.
+          // credentials still works when the base roots verify the model host. Not when the refused
+          // file is SSL_CERT_FILE: the base roots come from that same file, and the e2e showed the
+          // HTTPS path failing with it although rustls-native-certs would load its first blocks.
           findings.push(
-            ctx.auth.credentials && facts.ok
+            ctx.auth.credentials && facts.ok && ctx.ca.selection.sourceEnv !== "SSL_CERT_FILE"
               ? finding("LOGIN_AFFECTED_BY_BUNDLE", { codexMessage, auth: ctx.auth.why, host })
               : finding("LOGIN_BUNDLE_REFUSED", { codexMessage }),
           );

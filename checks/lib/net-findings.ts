@@ -322,7 +322,10 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
       const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
       const onDisk = found ?? (top ? await locateAsCodexSees(ctx, top.issuerDer) : []);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
-      if (chain.der.length === 1 && bundleConfigured) {
+      // A leaf whose issuer is a root in the platform store (which SSL_CERT_FILE/SSL_CERT_DIR replaced)
+      // is not a short chain: the fix is the store, not an intermediate.
+      const issuerIsPlatformRoot = onDisk.some((f) => f.path === undefined);
+      if (chain.der.length === 1 && bundleConfigured && !issuerIsPlatformRoot) {
         // Only the leaf arrived: what is missing is the intermediate that signed it, not a root.
         return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: caFix(ctx, onDisk, issuer, "intermediate") } };
       }

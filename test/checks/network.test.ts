@@ -238,6 +238,16 @@ const rows: Row[] = [
     hintLacks: ["export-ca", "intermediate.pem >>"],
   },
   {
+    // Found by the e2e: the leaf's issuer is a root of the system store that SSL_CERT_FILE replaced.
+    name: "leaf only, issued by a system-store root that SSL_CERT_FILE replaces: not a short chain",
+    setup: async (dir) => {
+      const o = await originWith({ leaf: await mintLeaf(publicRoot, { dnsNames: NAMES }), chain: [] });
+      return { env: { SSL_CERT_FILE: writePem(dir, "corp.pem", [zscaler.root]) }, targets: [`https://127.0.0.1:${o.port}/v1/models`] };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] }, absent: ["TLS_SHORT_CHAIN"] },
+    hintContains: ["unset SSL_CERT_FILE SSL_CERT_DIR"],
+  },
+  {
     name: "407 without credentials",
     setup: async (dir) => ({
       env: {
