@@ -6,9 +6,12 @@ import type { BundleReport } from "../src/ca/loader.js";
 import type { CertSummary } from "../src/ca/certinfo.js";
 import { CA_CERT_HINT } from "../src/ca/codex-bundle.js";
 import { shellQuote } from "../src/report/shell.js";
+import { formatBytes, MAX_CA_FILE_BYTES } from "../src/ca/file.js";
 import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateTable, isWeakKey, validityProblems } from "../src/ca/lint.js";
 import { isCorporateOnly } from "../src/ca/public-roots.js";
+import { join } from "node:path";
+import { freshPath } from "../src/ca/pem-out.js";
 
 const codes = {
   CA_NOT_CONFIGURED: {
@@ -42,7 +45,7 @@ const codes = {
   },
   CA_FILE_TOO_LARGE: {
     level: "error",
-    message: "{path} (from {var}) is {size} bytes, far larger than any CA bundle; the doctor did not read it.",
+    message: "{path} (from {var}) is {size}, far larger than any CA bundle: codex-doctor did not read it (its own {limit} limit; Codex reads the whole file).",
     hint: "Check that {var} points at the CA bundle and not at some other file.",
   },
   CA_FILE_EMPTY: {
@@ -130,6 +133,11 @@ const codes = {
     message: "Certificate #{index} in {path} parses for OpenSSL but not as a rustls trust anchor (extra bytes after it, or an unsupported critical extension): Codex refuses the bundle.",
     hint: "Re-encode it cleanly: openssl x509 -in {qpath} -out {qpemPath} (repeat per certificate for a bundle).",
   },
+  CA_CODEX_REFUSES_WITH_CREDENTIALS: {
+    level: "warn",
+    message: "Codex refuses this bundle: `codex login` would fail with: {codexMessage} and every start reports it. Codex already holds credentials ({auth}), so model traffic carries on with the base roots only ({base}): that works unless a proxy intercepts (the proxy check tells).",
+    hint: CA_CERT_HINT,
+  },
   CA_CODEX_REFUSES: {
     level: "error",
     message: "Codex refuses this bundle. `codex login` fails with: {codexMessage} Model traffic carries on with the base roots only ({base}), so it fails too behind an intercepting proxy, with just \"error sending request\".",
@@ -197,7 +205,7 @@ const codes = {
   CA_CORPORATE_ONLY_REPLACES_ROOTS: {
     level: "warn",
     message: "SSL_CERT_FILE={path} REPLACES the system roots for Codex, and it holds only {count} non-public certificate(s): every host your proxy does not intercept (bypass lists, pinned sites) will fail with UnknownIssuer.",
-    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={qpath}; {unset}\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle} {qpath} > ~/combined-ca.pem",
+    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={qpath}; {unset}\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle} {qpath} > {combined}",
   },
 } as const;
 
@@ -207,10 +215,13 @@ type Code = keyof typeof codes;
 const LARGE_BUNDLE = 10;
 type Emit = (code: Code, vars?: Record<string, string | number | undefined>) => Finding;
 
-/** Where a converted copy goes: never the input itself (`iconv … ca.pem > ca.pem` would empty it). */
+/**
+ * Where a converted copy goes: never the input itself (`iconv … ca.pem > ca.pem` would empty it),
+ * and never another existing file.
+ */
 function pemTarget(path: string): string {
   const base = path.replace(/\.(der|cer|crt|p7b|p7c|p12|pfx|pem|txt)$/i, "");
-  return `${base}.pem`.toLowerCase() === path.toLowerCase() ? `${base}-converted.pem` : `${base}.pem`;
+  return freshPath(`${base}.pem`.toLowerCase() === path.toLowerCase() ? `${base}-converted.pem` : `${base}.pem`);
 }
 
 /** Findings for a file Codex could not read, or whose shape explains "no certificates". */
@@ -227,7 +238,7 @@ function fileFindings(bundle: BundleReport, v: Record<string, string>, emit: Emi
       case "not-regular":
         return [emit("CA_FILE_NOT_REGULAR", { ...v, hang: f.codexWouldHang ? "; Codex would block forever reading it" : "" })];
       case "too-large":
-        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size ?? "?" })];
+        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size !== undefined ? formatBytes(f.size) : `over ${formatBytes(f.limit ?? MAX_CA_FILE_BYTES)}`, limit: formatBytes(f.limit ?? MAX_CA_FILE_BYTES) })];
       default:
         return [emit("CA_FILE_UNREADABLE", { ...v, detail: f.rustError })];
     }
@@ -359,22 +370,37 @@ export const bundleCheck = defineCheck({
     const findings: Finding[] = [...fromFile, ...parseFindings(bundle, v, finding, fromFile.length > 0)];
 
     if (!bundle.codexLoads) {
-      if (bundle.codexMessage) findings.push(finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }));
+      // Observed with the real CLI: with saved credentials `codex exec` works on the base roots; only
+      // login (and the error on every start) is affected. Without credentials, login is needed now.
+      if (bundle.codexMessage) {
+        findings.push(
+          ctx.auth.credentials
+            ? finding("CA_CODEX_REFUSES_WITH_CREDENTIALS", { codexMessage: bundle.codexMessage, base: baseRoots.description, auth: ctx.auth.why })
+            : finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }),
+        );
+      }
     } else {
       findings.unshift(finding("CA_LOADED", { ...v, count: bundle.certificates.length }));
       findings.push(...certificateFindings(bundle.certificates, ctx, v, finding));
       const corporate = selection.sourceEnv === "SSL_CERT_FILE" ? isCorporateOnly(ctx.ca) : undefined;
       if (corporate) {
         findings.push(
-          finding("CA_CORPORATE_ONLY_REPLACES_ROOTS", { ...v, count: corporate.count, systemBundle: corporate.systemBundle }),
+          finding("CA_CORPORATE_ONLY_REPLACES_ROOTS", {
+            ...v,
+            count: corporate.count,
+            systemBundle: shellQuote(corporate.systemBundle),
+            combined: shellQuote(freshPath(join(ctx.homedir, "combined-ca.pem"))),
+          }),
         );
       }
     }
     const count = bundle.codexLoads ? bundle.certificates.length : 0;
+    const onlyLoginAffected = !bundle.codexLoads && ctx.auth.credentials;
     return {
+      ...(onlyLoginAffected ? { status: "warn" as const } : {}),
       summary: bundle.codexLoads
         ? `${count} certificate${count === 1 ? "" : "s"} Codex will load from ${selection.path} (${selection.sourceEnv})`
-        : `Codex refuses ${selection.path} (${selection.sourceEnv})`,
+        : `Codex refuses ${selection.path} (${selection.sourceEnv})${onlyLoginAffected ? ": login is affected, saved credentials still work" : ""}`,
       findings,
       data: {
         selectedBy: selection.selectedBy,

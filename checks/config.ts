@@ -3,7 +3,8 @@
 // it and the corrected snippet. The only network use is a quick TCP connect to a proxy named in
 // .env (skipped with --offline), so the check itself is not a network check.
 import { defineCheck, type Finding } from "../src/check.js";
-import { selectedProfile } from "../src/codex/config.js";
+import { CONFIG_FILE_LIMIT, selectedProfile } from "../src/codex/config.js";
+import { formatBytes } from "../src/ca/file.js";
 import { lintConfig, lintDotenv, type ConfigIssue } from "../src/codex/config-lint.js";
 import { resolveProxy } from "../src/net/proxy.js";
 import { shellQuote } from "../src/report/shell.js";
@@ -29,6 +30,11 @@ const codes = {
     level: "error",
     message: "{path} exists but cannot be read ({detail}): Codex fails to start.",
     hint: "ls -ld {qpath} && chmod u+r {qpath}",
+  },
+  CONFIG_TOO_LARGE: {
+    level: "warn",
+    message: "{path} is {size}: codex-doctor reads at most {limit} of it (its own limit, not Codex's), so it did not check the file. Codex reads all of it.",
+    hint: "Check that {path} is the config.toml you meant; under {limit}, codex-doctor can check it.",
   },
   CONFIG_WRONG_TYPE: {
     level: "error",
@@ -128,7 +134,10 @@ export const configCheck = defineCheck({
     const emit = (issue: ConfigIssue) => findings.push(finding(issue.code as Code, issue.vars));
 
     if (config.error) {
-      if (config.error.kind === "read" || config.error.line === undefined) {
+      if (config.error.kind === "too-large") {
+        const { size, limit = CONFIG_FILE_LIMIT } = config.error;
+        findings.push(finding("CONFIG_TOO_LARGE", { path: config.path, size: size !== undefined ? formatBytes(size) : `more than ${formatBytes(limit)}`, limit: formatBytes(limit) }));
+      } else if (config.error.kind === "read" || config.error.line === undefined) {
         findings.push(finding("CONFIG_UNREADABLE", { path: config.path, qpath: shellQuote(config.path), detail: config.error.message.replace(/^cannot read:\s*/, "") }));
       } else {
         findings.push(
@@ -159,7 +168,7 @@ export const configCheck = defineCheck({
     dotenvIssues.forEach(emit);
 
     const problems = findings.filter((f) => f.level !== "info").length;
-    const what = config.error ? `${config.path} cannot be loaded` : config.exists ? "config.toml read" : "no config.toml (Codex defaults)";
+    const what = config.error?.kind === "too-large" ? `${config.path} not checked (over codex-doctor's size limit)` : config.error ? `${config.path} cannot be loaded` : config.exists ? "config.toml read" : "no config.toml (Codex defaults)";
     return {
       summary: problems === 0 ? what : `${what}; ${problems} problem(s)`,
       findings,

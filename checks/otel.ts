@@ -74,6 +74,11 @@ const codes = {
     message: "{role} = \"{written}\" resolves to {path}, which does not exist: Codex cannot build the {slots} exporter.",
     hint: "Fix the path in config.toml (relative paths resolve against $CODEX_HOME, {codexHome}; \"~/\" is your home directory).",
   },
+  OTEL_FILE_NOT_READ: {
+    level: "warn",
+    message: "{role} {path} was not checked: {detail}.",
+    hint: "Check that {path} is the PEM file you meant for the {slots} exporter.",
+  },
   OTEL_FILE_UNREADABLE: {
     level: "error",
     message: "{role} {path} cannot be read ({detail}): Codex cannot build the {slots} exporter.",
@@ -311,7 +316,7 @@ async function readTls(
   const slots = spec.slots.join(", ");
   if (!read.ok) {
     if (read.problem === "missing") out.push(finding("OTEL_FILE_MISSING", { role: key, written, path, slots, codexHome: ctx.codexHome }));
-    else out.push(finding("OTEL_FILE_UNREADABLE", { role: key, path, detail: read.rustError, slots }));
+    else out.push(finding(read.problem === "too-large" ? "OTEL_FILE_NOT_READ" : "OTEL_FILE_UNREADABLE", { role: key, path, detail: read.rustError, slots }));
     return { key, path };
   }
   return { key, path, bytes: read.bytes };

@@ -48,6 +48,10 @@ const codes = {
     level: "info",
     message: "config.toml cannot be loaded ({detail}), so Codex does not start and runs no command; the config check explains it.",
   },
+  SANDBOX_CONFIG_NOT_READ: {
+    level: "info",
+    message: "config.toml was not read ({detail}), so the sandbox settings are unknown here; the config check explains it.",
+  },
   SANDBOX_POLICY_DEFAULT: {
     level: "info",
     message: "No [shell_environment_policy]: Codex passes its whole environment to sandboxed commands (inherit = \"all\"; the *KEY*/*SECRET*/*TOKEN* default excludes are off unless ignore_default_excludes = false).",
@@ -343,10 +347,12 @@ function egressFindings(
           ? `, although NODE_EXTRA_CA_CERTS=${display("NODE_EXTRA_CA_CERTS", node.value ?? "")} reaches it`
           : "";
       let fix: string;
+      // The bundle Codex already loads holds the corporate root: name it rather than a placeholder.
+      const codexBundle = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : undefined;
       if (node.reaches && !ignored) {
-        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat /path/to/corporate-root.pem >> ${shellQuote(node.value ?? "")}`;
+        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat ${codexBundle ? shellQuote(codexBundle) : "/path/to/corporate-root.pem"} >> ${shellQuote(node.value ?? "")}`;
       } else {
-        const path = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : "/path/to/corporate-root.pem";
+        const path = codexBundle ?? "/path/to/corporate-root.pem";
         const extra = node.reaches || !needsNode ? [{ name: "NODE_EXTRA_CA_CERTS", value: path, fate: { ...node, reaches: false, removedBy: undefined } }] : [];
         fix = `${ignored ? "Node cannot load that NODE_EXTRA_CA_CERTS file (it must be a readable PEM file). " : ""}Give sandboxed Node tools your corporate root; in config.toml:\n${policyFix(extra)}`;
       }
@@ -415,7 +421,7 @@ export const sandboxCheck = defineCheck({
       return {
         status: "skip",
         summary: "config.toml cannot be loaded",
-        findings: [emit("SANDBOX_CONFIG_UNREADABLE", { detail: ctx.config.error.message })],
+        findings: [emit(ctx.config.error.kind === "too-large" ? "SANDBOX_CONFIG_NOT_READ" : "SANDBOX_CONFIG_UNREADABLE", { detail: ctx.config.error.message })],
         data: {},
       };
     }

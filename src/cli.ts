@@ -1,11 +1,14 @@
 // `codex-doctor tls|demo|export-ca [options]`. main() parses, gathers, runs, renders and RETURNS
 // the exit code: 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error /
-// could not run.
+// could not run; 128 + the signal's number when the user interrupted `tls` (the report then shows
+// what finished).
 import { writeFile } from "node:fs/promises";
+import { constants } from "node:os";
 import yargs from "yargs";
 import type { Env } from "./env.js";
-import { buildContext, type RunOptions, type SystemInput } from "./context.js";
+import { buildContext, factOrUndefined, type RunOptions, type SystemInput } from "./context.js";
 import { runChecks } from "./runner.js";
+import { RunLimit, runBudgetMs } from "./run-limit.js";
 import { buildReport, type Report } from "./report/model.js";
 import { renderHuman } from "./report/human.js";
 import { renderJson } from "./report/json.js";
@@ -32,12 +35,18 @@ export interface CliIo {
   linuxBundleCandidates?: string[];
   /** Where to look for a missing CA on disk (tests; default: the vendors' usual paths). */
   searchPaths?: string[];
+  /** Aborted with the signal's name ("SIGINT") when the user interrupts: stop, report what finished. */
+  interrupt?: AbortSignal;
+  /** Tests shorten the run's time budget (default: runBudgetMs(--timeout)). */
+  runBudgetMs?: number;
 }
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 /** Ten minutes: beyond that a probe is not "slow", and Node timers overflow past 2^31 ms. */
 const MAX_TIMEOUT_MS = 600_000;
+
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Every option in one typed table: the README's flag list is checked against it. */
 export const OPTIONS = {
@@ -48,7 +57,8 @@ export const OPTIONS = {
   skip: { type: "string", array: true, describe: "Skip these check ids" },
   ca: { type: "string", describe: "Test a candidate bundle as if CODEX_CA_CERTIFICATE pointed to it" },
   "codex-home": { type: "string", describe: "Codex home (default: $CODEX_HOME, else ~/.codex)" },
-  timeout: { type: "number", default: 10000, describe: "Timeout per network probe, in ms" },
+  // No yargs default: a valueless `--timeout` must stay visible (undefined) to be refused.
+  timeout: { type: "number", defaultDescription: String(DEFAULT_TIMEOUT_MS), describe: "Timeout per network probe, in ms (the whole run ends within 5× this + 2 s)" },
   target: { type: "string", array: true, describe: "Probe this URL instead of the default endpoints (repeatable)" },
   proxy: { type: "string", describe: "Use this proxy URL instead of the one from the environment" },
   strict: { type: "boolean", default: false, describe: "Treat warnings as failures (exit 1)" },
@@ -72,7 +82,7 @@ interface ParsedArgs {
   skip?: string[];
   ca?: string;
   "codex-home"?: string;
-  timeout: number;
+  timeout?: number;
   target?: string[];
   proxy?: string;
   strict: boolean;
@@ -84,6 +94,41 @@ interface ParsedArgs {
   force: boolean;
   "with-system-roots": boolean;
   _: (string | number)[];
+}
+
+/** What each valued option takes, for the usage error when it is given without one. */
+const VALUE_OF: Record<string, string> = {
+  only: "a check id",
+  skip: "a check id",
+  ca: "the path of a PEM bundle",
+  "codex-home": "a directory",
+  timeout: "a number of milliseconds",
+  target: "an https:// or wss:// URL",
+  proxy: "a proxy URL such as http://proxy.example:8080",
+  format: "human, json or markdown",
+  output: "a file name",
+  shell: "posix or powershell",
+  out: "a file name",
+};
+
+/**
+ * yargs hands a repeated single-valued option over as an array and a valueless one as "" (or
+ * undefined, or an empty array for the repeatable ones); all would reach the checks as nonsense.
+ */
+function checkValues(args: Record<string, unknown>): void {
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    if (!(name in args) || spec.type === "boolean") continue;
+    const value = args[name];
+    if (value === undefined) throw new Error(`--${name} needs a value: ${VALUE_OF[name]}.`);
+    const repeatable = "array" in spec && spec.array;
+    if (!repeatable && Array.isArray(value)) {
+      throw new Error(`--${name} was given ${value.length} times; it takes one value (${VALUE_OF[name]}).`);
+    }
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length === 0 || values.some((v) => v === "" || (typeof v === "number" && Number.isNaN(v)))) {
+      throw new Error(`--${name} needs a value: ${VALUE_OF[name]}.`);
+    }
+  }
 }
 
 type ParseOutcome = { kind: "run"; args: ParsedArgs } | { kind: "output"; text: string } | { kind: "usage"; message: string };
@@ -114,6 +159,7 @@ function parseArgs(argv: string[]): Promise<ParseOutcome> {
       if (args._.length === 0) throw new Error("Missing command: run `codex-doctor tls` (or `demo`, `export-ca`).");
       const command = String(args._[0]);
       if (!(COMMANDS as readonly string[]).includes(command)) throw new Error(`Unknown command "${command}": the commands are ${COMMANDS.join(", ")}.`);
+      checkValues(args);
       if (command === "export-ca" && (typeof args.out !== "string" || args.out === "")) throw new Error("export-ca needs --out FILE (where to write the CA).");
       if (command !== "export-ca" && (args.out !== undefined || args.force || args["with-system-roots"])) {
         throw new Error("--out, --force and --with-system-roots belong to export-ca.");
@@ -121,15 +167,13 @@ function parseArgs(argv: string[]): Promise<ParseOutcome> {
       if (args.json && args.format !== undefined && args.format !== "json") throw new Error(`--json contradicts --format ${String(args.format)}.`);
       if (args.output === "") throw new Error("--output needs a file name.");
       if (args._.length > 1) throw new Error(`Unexpected argument "${args._[1]}".`);
-      if (args.only !== undefined && (args.only as string[]).filter((id) => id !== "").length === 0) {
-        throw new Error("--only needs at least one check id.");
-      }
       for (const list of [args.only, args.skip]) {
         for (const id of (list as string[] | undefined) ?? []) {
           if (!knownIds.includes(id)) throw new Error(`Unknown check id "${id}". Known: ${knownIds.join(", ")}.`);
         }
       }
-      if (typeof args.timeout !== "number" || !Number.isFinite(args.timeout) || args.timeout <= 0 || args.timeout > MAX_TIMEOUT_MS) {
+      const timeout = args.timeout as number | undefined;
+      if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS)) {
         throw new Error(`--timeout takes a number of milliseconds between 1 and ${MAX_TIMEOUT_MS}.`);
       }
       for (const t of (args.target as string[] | undefined) ?? []) {
@@ -198,7 +242,7 @@ function runInputs(args: ParsedArgs, io: CliIo): { options: RunOptions; system: 
     offline: args.offline,
     verbose: args.verbose,
     strict: args.strict,
-    timeoutMs: args.timeout,
+    timeoutMs: args.timeout ?? DEFAULT_TIMEOUT_MS,
     ca: args.ca,
     codexHome: args["codex-home"],
     targets: args.target ?? [],
@@ -218,21 +262,23 @@ function runInputs(args: ParsedArgs, io: CliIo): { options: RunOptions; system: 
 async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<number> {
   const { options, system } = runInputs(args, io);
   const secrets = secretsFrom(io.env);
-  const progress = startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
+  const limit = new RunLimit(io.runBudgetMs ?? runBudgetMs(options.timeoutMs), io.interrupt);
+  const progress = await startProgress({ enabled: !args.json && io.stderrIsTTY, stream: io.spinnerStream });
 
   let report: Report;
   let exit: number;
   try {
-    const ctx = await buildContext(options, system);
-    for (const s of secretsFrom(ctx.env)) if (!secrets.includes(s)) secrets.push(s);
+    const ctx = await buildContext(options, system, limit);
+    for (const s of secretsFrom(factOrUndefined(ctx, "env") ?? {})) if (!secrets.includes(s)) secrets.push(s);
     const results = await runChecks(CHECKS, ctx, {
       only: args.only,
       skip: args.skip,
       offline: args.offline,
-      checkTimeoutMs: args.timeout * 5 + 2000,
+      checkTimeoutMs: limit.budgetMs,
+      limit,
       onStart: (check) => progress.update(check.title),
     });
-    report = buildReport({ version: VERSION, now: system.now, ca: ctx.ca, checks: results, strict: args.strict });
+    report = buildReport({ version: VERSION, now: system.now, ca: factOrUndefined(ctx, "ca") ?? null, checks: results, strict: args.strict });
     exit = report.exitCode;
   } catch (err) {
     // The tool itself could not run: still one well-formed report, ok:false, exit 2.
@@ -275,6 +321,8 @@ async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<numb
       : format === "markdown"
         ? renderMarkdown(safe, { commandLine })
         : renderHuman(safe, { color: args.output === undefined && colorEnabled(args, io), verbose: args.verbose });
+  const signal = limit.interruptedBy();
+  if (signal) exit = 128 + (constants.signals[signal as NodeJS.Signals] ?? constants.signals.SIGINT);
   if (args.output === undefined) {
     io.stdout(text);
     return exit;
@@ -307,10 +355,10 @@ async function runDemoCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const color = colorEnabled(args, io);
   const outcome = await runDemo(async (input) => {
     const ctx = await buildContext(
-      { offline: false, verbose: args.verbose, strict: false, timeoutMs: args.timeout, targets: [] },
+      { offline: false, verbose: args.verbose, strict: false, timeoutMs: args.timeout ?? DEFAULT_TIMEOUT_MS, targets: [] },
       { env: input.env, homedir: input.homedir, platform: "linux", now: new Date(), linuxBundleCandidates: input.linuxBundleCandidates, searchPaths: input.searchPaths },
     );
-    const results = await runChecks(CHECKS, ctx, { offline: false, checkTimeoutMs: args.timeout * 5 + 2000 });
+    const results = await runChecks(CHECKS, ctx, { offline: false, checkTimeoutMs: runBudgetMs(args.timeout ?? DEFAULT_TIMEOUT_MS) });
     const report = buildReport({ version: VERSION, now: ctx.now, ca: ctx.ca, checks: results });
     return { text: renderHuman(report, { color, verbose: args.verbose }), ok: report.ok };
   });
@@ -327,7 +375,7 @@ async function runExportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const target = new URL(args.target?.[0] ?? ctx.targets.find((t) => t.kind === "https")?.url ?? "https://api.openai.com/v1/models");
   const outcome = await exportCa(ctx, target, { out: args.out!, force: args.force, withSystemRoots: args["with-system-roots"], shell: args.shell }, async (bundle) => {
     const again = await buildContext(options, { ...system, env: { ...system.env, CODEX_CA_CERTIFICATE: bundle } });
-    const [result] = await runChecks([proxyCheck], again, { offline: false, checkTimeoutMs: args.timeout * 5 + 2000 });
+    const [result] = await runChecks([proxyCheck], again, { offline: false, checkTimeoutMs: runBudgetMs(args.timeout ?? DEFAULT_TIMEOUT_MS) });
     return { ok: result?.status === "pass", summary: result?.summary ?? "not run" };
   });
   io.stdout(redactText(outcome.lines.join("\n"), secrets) + "\n");

@@ -21,6 +21,15 @@ export type ConnectFailure =
 
 export type ConnectResult = { ok: true; socket: Duplex & { destroy(): void } } | ConnectFailure;
 
+/**
+ * A probe's own view of the run's signal. AbortSignal.any() links it to the parent without adding
+ * a listener there, so a check that runs twenty probes at once puts their abort listeners on twenty
+ * children instead of piling them onto the one signal it shares (MaxListenersExceededWarning).
+ */
+export function probeSignal(run: AbortSignal): AbortSignal {
+  return AbortSignal.any([run]);
+}
+
 /** Sockets opened for one probe, so a timeout or abort can tear everything down. */
 export class SocketBag {
   private readonly sockets = new Set<{ destroy(): void }>();
@@ -183,7 +192,8 @@ export async function openStream(
 }
 
 /** A quick TCP connect (is anything listening there?), bounded by timeoutMs and the signal. */
-export function probeTcp(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; code: string }> {
+export function probeTcp(host: string, port: number, timeoutMs: number, runSignal: AbortSignal): Promise<{ ok: true } | { ok: false; code: string }> {
+  const signal = probeSignal(runSignal);
   return new Promise((resolve) => {
     let done = false;
     const socket = net.connect({ host, port });

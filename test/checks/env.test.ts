@@ -194,6 +194,41 @@ const rows: Row[] = [
     scenario: () => ({ dotenv: { dir: true } }),
     expect: { status: "warn", codes: ["CA_NONE_SELECTED", "DOTENV_UNREADABLE"] },
   },
+  {
+    name: "a .env over the doctor's 1 MiB cap: its own limit (warn), not 'cannot be read' and not 'Codex skips it'",
+    scenario: () => ({ dotenv: { sparse: 2 * 1024 * 1024 } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "DOTENV_TOO_LARGE"],
+      result: (r) => {
+        const message = r.findings[1].message;
+        expect(message).toContain("is 2 MiB: codex-doctor reads at most 1 MiB of it (its own limit, not Codex's)");
+        expect(message).toContain("Codex reads and applies all of it");
+      },
+    },
+  },
+  {
+    name: "runaway .env expansion (A=$A$A forty times): the doctor's own limit (warn), no RangeError",
+    scenario: () => ({ dotenv: ["A=ab", ...Array<string>(40).fill("A=$A$A"), "B=$A"].join("\n") + "\n" }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "DOTENV_EXPANSION_LIMIT"],
+      result: (r) => {
+        const f = r.findings[1];
+        expect(f.message).toMatch(/line 21: A expands to 2,097,152 characters through \$NAME substitution, and A on line 41 to 2,199,023,255,552 characters; codex-doctor stopped expanding at its own limit/);
+        expect(f.message).toContain("what it reports about A and 21 later value(s) is incomplete. Codex has no such limit");
+      },
+    },
+  },
+  {
+    name: "an SSL_CERT_FILE over the doctor's size cap: its own limit (warn), never 'the store is EMPTY'",
+    scenario: () => ({ env: { SSL_CERT_FILE: "{dir}/huge.pem" }, files: { "huge.pem": { sparse: 17 * 1024 * 1024 } } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_VAR_SELECTED", "BASE_ROOTS_DOCTOR_LIMIT", "BASE_ROOTS_REPLACED"],
+      result: (r) => expect(r.findings[1].message).toMatch(/^codex-doctor did not read all of Codex's base roots: .*huge\.pem: not read by codex-doctor, which stops at 16 MiB \(its own limit; it is 17 MiB, and Codex reads the whole file\)\. Codex has no such limit/),
+    },
+  },
 
   // ---- other tools' CA variables
   {
@@ -213,6 +248,15 @@ const rows: Row[] = [
     name: "other tools' variables pointing nowhere (warn each)",
     scenario: () => ({ env: { NODE_EXTRA_CA_CERTS: "{dir}/gone.pem", AWS_CA_BUNDLE: "{dir}" } }),
     expect: { status: "warn", codes: ["CA_NONE_SELECTED", "OTHER_CA_VAR_MISSING", "OTHER_CA_VAR_MISSING"] },
+  },
+  {
+    name: "another tool's bundle over the doctor's size cap is not compared (info), not 'cannot be read'",
+    scenario: () => ({ env: { NODE_EXTRA_CA_CERTS: "{dir}/huge.pem" }, files: { "huge.pem": { sparse: 17 * 1024 * 1024 } } }),
+    expect: {
+      status: "pass",
+      codes: ["CA_NONE_SELECTED", "OTHER_CA_VAR_NOT_CHECKED"],
+      result: (r) => expect(r.findings[1].message).toMatch(/was not compared with Codex's roots: not read by codex-doctor, which stops at 16 MiB \(its own limit; it is 17 MiB, and Codex reads the whole file\)\.$/),
+    },
   },
   {
     name: "REQUESTS_CA_BUNDLE lacks the root Codex loads (warn)",

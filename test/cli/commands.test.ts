@@ -75,13 +75,14 @@ describe("usage of the other commands", () => {
 });
 
 describe("--format markdown and --output (a report for a ticket)", () => {
+  // A secret-named variable that is not a Codex credential (one would turn the refused bundle into a warning).
   const SECRETS = { proxyPass: "Tr0ub4dor-s3cret", apiKey: "sk-live-ABCDEF0123456789xyz" };
 
   it("writes a redacted Markdown report with cause, environment, certificates, checks and the command line", async () => {
     const env = {
       CODEX_CA_CERTIFICATE: "{dir}/missing.pem",
       HTTPS_PROXY: `http://alice:${SECRETS.proxyPass}@127.0.0.1:9`,
-      OPENAI_API_KEY: SECRETS.apiKey,
+      GITLAB_API_KEY: SECRETS.apiKey,
     };
     const r = await run(["tls", "--offline", "--format", "markdown", "--output", "{dir}/ticket.md", "--proxy", `http://bob:${SECRETS.proxyPass}@127.0.0.1:9`], env);
     expect(r.code).toBe(1);
