@@ -6,6 +6,8 @@
 // 2. The egress child prebuilt to one JS file: started from the TS source under tsx it takes
 //    seconds on a loaded machine; tests exercise the same code, started the way the published
 //    build starts it.
+// 3. `npm run fuzz` (FUZZ_RUNS set, no FUZZ_SEED): one random seed for every fuzz file, printed
+//    first so a failure can be replayed with FUZZ_SEED=<seed>.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +32,10 @@ export default async function setup(): Promise<() => void> {
     target: "node20",
     logLevel: "error",
   });
+  if (process.env.FUZZ_RUNS && !process.env.FUZZ_SEED) {
+    process.env.FUZZ_SEED = String(Math.floor(Math.random() * 2 ** 31));
+    console.log(`fuzz: ${process.env.FUZZ_RUNS} cases, seed ${process.env.FUZZ_SEED} (replay: FUZZ_SEED=${process.env.FUZZ_SEED} npm run fuzz)`);
+  }
   process.env.TMPDIR = tmp;
   process.env[PREBUILT_CHILD_VAR] = childJs;
 
