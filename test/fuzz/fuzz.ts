@@ -1,27 +1,32 @@
 // Shared settings and tools of the property-based tests (fast-check).
-// `npm test` runs a fixed-seed batch (DEFAULT_TOTAL cases in all); `npm run fuzz` sets FUZZ_RUNS
-// (100,000 by default there) and a random seed, printed by test/setup/global.ts. A failure prints
+// `npm test` runs a fixed-seed batch (DEFAULT_TOTAL = 2,900 random and mutated cases, plus 50 large
+// inputs); `npm run fuzz` sets FUZZ_RUNS (100,000 by default there) and a random seed, printed by
+// test/setup/global.ts. A failure prints
 // fast-check's `seed` and `path`: FUZZ_SEED=<seed> npm run fuzz replays it (add FUZZ_PATH=<path>
 // to jump straight to the shrunk case).
 import fc from "fast-check";
 import { expect } from "vitest";
 
-/** The batch npm test runs: each property's share of it, in cases. Sum = DEFAULT_TOTAL. */
+/** The batch npm test runs: each property's share of it, in cases (sum: DEFAULT_TOTAL). */
 export const DEFAULT_RUNS = {
   "pem: random bytes": 400,
   "pem: mutated fixtures": 500,
-  "pem: large inputs": 20,
   "bundle: random bytes": 200,
   "bundle: mutated fixtures": 500,
-  "bundle: large inputs": 10,
   "dotenv: random text": 300,
   "dotenv: mutated .env": 300,
-  "dotenv: large inputs": 10,
   "config: mutated fixtures": 300,
   "config: random tables": 400,
+} as const satisfies Record<string, number>;
+/** Large inputs (up to a few MB each, seconds per case): a fixed handful, a few more when fuzzing. */
+export const LARGE_RUNS = {
+  "pem: large inputs": 20,
+  "bundle: large inputs": 10,
+  "dotenv: large inputs": 10,
   "config: large inputs": 10,
 } as const satisfies Record<string, number>;
 export type PropertyName = keyof typeof DEFAULT_RUNS;
+export type LargePropertyName = keyof typeof LARGE_RUNS;
 
 export const DEFAULT_TOTAL = Object.values(DEFAULT_RUNS).reduce((a, b) => a + b, 0);
 /** npm test's fixed seed (any integer would do; fixed so a red run is the same run again). */
@@ -35,19 +40,29 @@ function envInt(name: string): number | undefined {
   return n;
 }
 
+/** FUZZ_RUNS: the cases of the random and mutation properties in all (npm run fuzz: 100,000). */
 const total = envInt("FUZZ_RUNS") ?? DEFAULT_TOTAL;
 export const FUZZ_SEED = envInt("FUZZ_SEED") ?? FIXED_SEED;
 
+function withSeed(numRuns: number, extra: Partial<fc.Parameters<unknown>> = {}): fc.Parameters<unknown> {
+  const path = process.env.FUZZ_PATH;
+  return { seed: FUZZ_SEED, numRuns, ...(path ? { path } : {}), ...extra };
+}
+
 /** fast-check parameters for one property: its share of the total, the run's seed. */
 export function params(name: PropertyName): fc.Parameters<unknown> {
-  const numRuns = Math.max(1, Math.ceil((DEFAULT_RUNS[name] * total) / DEFAULT_TOTAL));
-  const path = process.env.FUZZ_PATH;
-  return { seed: FUZZ_SEED, numRuns, ...(path ? { path } : {}) };
+  return withSeed(Math.max(1, Math.ceil((DEFAULT_RUNS[name] * total) / DEFAULT_TOTAL)));
+}
+
+/** Large inputs: ×5 when fuzzing; a failure is reported as found, without shrinking megabytes. */
+export function largeParams(name: LargePropertyName): fc.Parameters<unknown> {
+  return withSeed(LARGE_RUNS[name] * (total > DEFAULT_TOTAL ? 5 : 1), { endOnFailure: true });
 }
 
 /** A vitest timeout for one property: generous per case, never below the suite's 30 s. */
-export function testTimeout(name: PropertyName, perCaseMs: number): number {
-  return Math.max(30_000, params(name).numRuns! * perCaseMs * 4);
+export function testTimeout(name: PropertyName | LargePropertyName, perCaseMs: number): number {
+  const runs = name in DEFAULT_RUNS ? params(name as PropertyName).numRuns! : largeParams(name as LargePropertyName).numRuns!;
+  return Math.max(30_000, runs * perCaseMs * 4);
 }
 
 /**
@@ -67,10 +82,6 @@ export function bounded<T>(fn: () => T): T {
   return result;
 }
 
-/** For the large-input properties: a failure is reported as found, without shrinking megabytes. */
-export function largeParams(name: PropertyName): fc.Parameters<unknown> {
-  return { ...params(name), endOnFailure: true };
-}
 
 const enc = new TextEncoder();
 export const utf8 = (s: string): Uint8Array => enc.encode(s);
