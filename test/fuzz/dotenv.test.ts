@@ -49,15 +49,11 @@ function check(text: string, env: Record<string, string> = {}): void {
   const parsed = bounded(() => parseDotenv(text, env));
   const lines = text.split(/\r?\n/).length;
   expect(parsed.entries.length + parsed.badLines.length).toBeLessThanOrEqual(lines);
-  for (const e of parsed.entries) {
-    expect(e.key).toMatch(KEY);
-    expect(e.line).toBeGreaterThanOrEqual(1);
-    expect(e.line).toBeLessThanOrEqual(lines);
-    expect(typeof e.value).toBe("string");
-  }
+  // One expect per property, not per entry: a large input has 60,000 entries.
+  expect(parsed.entries.filter((e) => !KEY.test(e.key) || e.line < 1 || e.line > lines || typeof e.value !== "string")).toEqual([]);
   const file: DotenvFile = { path: "/home/u/.codex/.env", exists: true, badLines: parsed.badLines, entries: parsed.entries.map((e) => ({ ...e, ignored: e.key.toUpperCase().startsWith("CODEX_") })) };
   const applied = bounded(() => applyDotenv(env, file));
-  for (const e of file.entries) if (!e.ignored) expect(applied.env[e.key]).toBeDefined();
+  expect(file.entries.filter((e) => !e.ignored && applied.env[e.key] === undefined)).toEqual([]);
 }
 
 describe(".env parser", () => {
