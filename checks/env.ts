@@ -9,7 +9,7 @@ import { DOTENV_EXPANSION_BUDGET, DOTENV_VALUE_LIMIT, unsetStep } from "../src/c
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
 import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
-import { shellQuote } from "../src/report/shell.js";
+import { shellQuote } from "../src/shell.js";
 import type { Table } from "../src/report/model.js";
 import { join } from "node:path";
 import { freshPath } from "../src/ca/pem-out.js";
@@ -20,7 +20,7 @@ const codes = {
   CA_VAR_WHITESPACE: {
     level: "warn",
     message: "{var} is only whitespace (\"{value}\"): Codex treats that as a real path, not as unset.",
-    hint: "unset {var}",
+    hint: "unset {var:sh}",
   },
   CA_VARS_DIFFER: {
     level: "warn",
@@ -34,17 +34,17 @@ const codes = {
   BASE_ROOTS_CORPORATE_ONLY: {
     level: "warn",
     message: "{vars} replace the system roots for Codex and hold no public root ({count} certificate(s)): hosts your proxy does not intercept fail with UnknownIssuer.",
-    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} {corporate} > {combined}",
+    hint: "{unset:text}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle:sh} {corporate:text} > {combined:sh}",
   },
   BASE_ROOTS_EMPTY: {
     level: "warn",
     message: "Codex's base root store is EMPTY ({errors}): {consequence}.",
-    hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). {unset}, or point them at a real bundle.",
+    hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). {unset:text}, or point them at a real bundle.",
   },
   BASE_ROOTS_ERRORS: {
     level: "warn",
     message: "Loading the base roots reported: {errors}.",
-    hint: "Fix the paths, or {unset}",
+    hint: "Fix the paths, or {unset:text}",
   },
   BASE_ROOTS_DOCTOR_LIMIT: {
     level: "warn",
@@ -62,7 +62,7 @@ const codes = {
   DOTENV_CODEX_KEY_IGNORED: {
     level: "warn",
     message: "{path} sets {var} on line {line}, but Codex never applies CODEX_* keys from .env: it has no effect.",
-    hint: "Export {var} in your shell profile instead (export {var}=…), or use SSL_CERT_FILE in .env.",
+    hint: "Export {var} in your shell profile instead (export {var:sh}=…), or use SSL_CERT_FILE in .env.",
   },
   DOTENV_UNREADABLE: {
     level: "warn",
@@ -89,12 +89,12 @@ const codes = {
   OTHER_CA_VAR_LACKS_CODEX_ROOTS: {
     level: "warn",
     message: "{var}={value} lacks {missing} of the certificate(s) Codex loads from {codexVar}: commands Codex runs ({tool}) will not trust your proxy.",
-    hint: "export {var}={codexPath}",
+    hint: "export {var:sh}={codexPath:sh}",
   },
   VERIFY_DISABLED: {
     level: "error",
     message: "{var}={value} switches TLS verification off for {tool}: every connection is open to interception and real failures are hidden.",
-    hint: "unset {var}, and trust the proxy's CA instead: export {caVar}={caPath}",
+    hint: "unset {var:sh}, and trust the proxy's CA instead: export {caVar:sh}={caPath:sh}",
   },
   PROXY_FOR_TARGET: { level: "info", message: "{target}: {route}." },
   PROXY_BYPASSED: { level: "info", message: "{target}: direct ({bypass} bypasses the proxy)." },
@@ -106,7 +106,7 @@ const codes = {
   PROXY_SOCKS: {
     level: "warn",
     message: "{var} is a SOCKS proxy ({proxy}): many Codex builds cannot use SOCKS (they ignore it or fail with \"error sending request\").",
-    hint: "Use the HTTP CONNECT port of your proxy: export {var}=http://proxy.example:8080",
+    hint: "Use the HTTP CONNECT port of your proxy: export {var:sh}=http://proxy.example:8080",
   },
   PROXY_MALFORMED: {
     level: "warn",
@@ -199,9 +199,9 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
       emit("BASE_ROOTS_CORPORATE_ONLY", {
         vars,
         count: corporate.count,
-        systemBundle: shellQuote(corporate.systemBundle),
+        systemBundle: corporate.systemBundle,
         corporate: corporateFiles,
-        combined: shellQuote(freshPath(join(ctx.homedir, "combined-ca.pem"))),
+        combined: freshPath(join(ctx.homedir, "combined-ca.pem")),
         unset,
       }),
     );
@@ -298,7 +298,7 @@ function verifyFindings(ctx: CheckContext, emit: Emit): Finding[] {
   }).map((s) => {
     // The bundle Codex already loads is the CA to give the other tool; a placeholder only when there is none.
     const known = ctx.ca.selection.path && ctx.ca.bundle?.codexLoads ? ctx.ca.selection.path : undefined;
-    return emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar, caPath: known ? shellQuote(known) : "/path/to/corporate-root.pem" });
+    return emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar, caPath: known ?? "/path/to/corporate-root.pem" });
   });
 }
 

@@ -14,7 +14,7 @@ import { renderHuman } from "./report/human.js";
 import { renderJson } from "./report/json.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { defaultShell, hintForShell, type ShellKind } from "./shell-forms.js";
-import { shellQuote } from "./report/shell.js";
+import { shellQuote } from "./shell.js";
 import { redactDeep, redactText, secretsFrom } from "./report/redact.js";
 import { startProgress } from "./report/progress.js";
 import { CHECKS } from "../checks/index.js";

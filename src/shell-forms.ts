@@ -1,6 +1,6 @@
 // A fix is pasted into the user's shell: POSIX sh/bash/zsh or PowerShell. Every value goes through
 // the shell's own quoting, so a path with spaces, quotes or `$(...)` stays a path.
-import { shellQuote } from "./report/shell.js";
+import { shellQuote } from "./shell.js";
 
 export type ShellKind = "posix" | "powershell";
 

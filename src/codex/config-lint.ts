@@ -11,7 +11,7 @@ import { parsePolicy } from "./policy.js";
 import { tomlKey, tomlString, tomlType } from "./toml.js";
 import { parseProxyUrl } from "../net/proxy.js";
 import { probeTcp } from "../net/connect.js";
-import { shellQuote } from "../report/shell.js";
+import { shellQuote } from "../shell.js";
 
 export type ConfigIssueCode =
   | "CONFIG_WRONG_TYPE"
@@ -457,7 +457,7 @@ function lintProfiles(lint: Lint, config: CodexConfigReport): void {
         const body = isTable(value)
           ? `[${key}]\n${Object.entries(value).filter(([, v]) => !isTable(v)).map(([k, v]) => copyEntry(k, v)).join("\n")}`
           : copyEntry(key, value);
-        lint.add("CONFIG_PROFILE_KEY_IGNORED", { profile: name, key, snippet: `# move it out of [profiles.${name}] to the top level:\n${body}`.trimEnd() });
+        lint.add("CONFIG_PROFILE_KEY_IGNORED", { profile: name, key, snippet: `# move it out of [profiles.${tomlKey(name)}] to the top level:\n${body}`.trimEnd() });
       }
     }
   }

@@ -2,6 +2,7 @@
 // overrides the shell's value, except keys whose upper-cased name starts with CODEX_.
 import type { Env, VarOrigin } from "../env.js";
 import { readBoundedFile } from "../ca/file.js";
+import { shellQuote } from "../shell.js";
 
 /**
  * codex-doctor's own bounds on `$NAME` substitution (dotenvy has none: Codex builds every value in
@@ -196,7 +197,7 @@ export function unsetStep(names: string[], origins: Record<string, VarOrigin>, d
   if (fromShell.length > 0) steps.push(`unset ${fromShell.join(" ")}`);
   for (const name of fromDotenv) {
     const line = dotenv.entries.filter((e) => e.key === name).at(-1)?.line;
-    steps.push(`delete the ${name} line${line ? ` (line ${line})` : ""} from ${dotenv.path}`);
+    steps.push(`delete the ${name} line${line ? ` (line ${line})` : ""} from ${shellQuote(dotenv.path)}`);
   }
   return steps.join("; ");
 }

@@ -14,6 +14,7 @@ import { candidateFiles, locateIssuer, type FoundCertificate } from "../net/loca
 import { sha256Hex } from "../ca/certinfo.js";
 import { toPem } from "../ca/pem-out.js";
 import { defaultShell, persistVariable, setVariable, type ShellKind } from "../shell-forms.js";
+import { neutralise } from "../echo.js";
 
 export interface ExportOptions {
   out: string;
@@ -66,6 +67,17 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 export async function exportCa(
+  ctx: CheckContext,
+  target: URL,
+  options: ExportOptions,
+  rerunProxyCheck: (bundlePath: string) => Promise<{ ok: boolean; summary: string }>,
+): Promise<ExportOutcome> {
+  const outcome = await capture(ctx, target, options, rerunProxyCheck);
+  // Certificate names come from the proxy: each line reaches the terminal with control characters shown, never acted on.
+  return { ...outcome, lines: outcome.lines.map((line) => neutralise(line)) };
+}
+
+async function capture(
   ctx: CheckContext,
   target: URL,
   options: ExportOptions,
