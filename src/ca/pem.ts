@@ -159,7 +159,8 @@ export function parsePem(input: Uint8Array): PemParse {
       if (kind === undefined) {
         blocks.push({ label: labelText, beginLine: section.beginLine, endLine: lineNo });
       } else {
-        const decoded = decodeBase64(concat(...b64));
+        // Buffer.concat takes the array: spreading 125k+ lines into arguments overflowed the stack.
+        const decoded = decodeBase64(Buffer.concat(b64));
         if (!decoded.ok) {
           return {
             blocks,

@@ -1,8 +1,6 @@
 // Which endpoints the https and websocket checks probe: Codex's defaults per auth mode, and the
 // endpoints config.toml defines (provider base_url, openai_base_url, chatgpt_base_url), plus one
 // run of the real checks through the lab to show config-defined endpoints are what gets probed.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCodexConfig, type CodexConfigReport } from "../../src/codex/config.js";
@@ -22,8 +20,9 @@ import { websocketCheck } from "../../checks/websocket.js";
 import type { Check } from "../../src/check.js";
 import { mintIntermediate, mintLeaf, mintRoot, startOrigin, startProxy, type LabServer, type Minted, type Origin } from "../lab/index.js";
 import { runWithConfig } from "../checks/config-harness.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
-const emptyHome = mkdtempSync(join(tmpdir(), "codex-doctor-endpoints-"));
+const emptyHome = makeTempDir("codex-doctor-endpoints-");
 const config = (text: string): CodexConfigReport => parseCodexConfig(text, join(emptyHome, "config.toml"));
 const NONE: CodexConfigReport = { path: join(emptyHome, "config.toml"), exists: false, raw: {} };
 
