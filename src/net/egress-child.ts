@@ -7,7 +7,6 @@
 // Usage: node egress-child.js <https-url> <timeout-ms>
 import https from "node:https";
 import type { ClientRequest, IncomingMessage } from "node:http";
-import { HttpsProxyAgent } from "https-proxy-agent";
 import { resolveProxy } from "./proxy.js";
 
 export type EgressOutcome = "trusted" | "untrusted" | "proxy-refused" | "connect-failed" | "timeout" | "error";
@@ -30,7 +29,7 @@ export interface EgressChildReport {
 // Node's certificate verification failures (OpenSSL X509_V_ERR names plus Node's own host check).
 const UNTRUSTED = /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
 
-function main(): void {
+async function main(): Promise<void> {
   const target = process.argv[2] ?? "";
   const timeoutMs = Number(process.argv[3] ?? "5000");
   let done = false;
@@ -59,12 +58,14 @@ function main(): void {
     return;
   }
 
+  // Loaded only when a proxy is in the way: a direct probe starts faster without it.
+  const { HttpsProxyAgent } = route.proxy ? await import("https-proxy-agent") : { HttpsProxyAgent: undefined };
   let proxyStatus: number | undefined;
   let tunnelUp = !route.proxy;
   const timer = setTimeout(() => finish({ ...base, outcome: "timeout", code: "ETIMEDOUT", stage: tunnelUp ? "origin" : "proxy" }), timeoutMs);
   timer.unref();
 
-  const agent = route.proxy ? new HttpsProxyAgent(rebuildProxyUrl(process.env, via)) : undefined;
+  const agent = route.proxy && HttpsProxyAgent ? new HttpsProxyAgent(rebuildProxyUrl(process.env, via)) : undefined;
   req = https.request(target, { method: "HEAD", agent, headers: { "user-agent": "codex-doctor-egress/1" } }, (res: IncomingMessage) => {
     res.resume();
     if (proxyStatus !== undefined && proxyStatus !== 200) {
@@ -96,4 +97,4 @@ function rebuildProxyUrl(env: NodeJS.ProcessEnv, via: string | null): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
 }
 
-main();
+void main();
