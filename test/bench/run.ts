@@ -12,11 +12,11 @@
 // is removed at the end (test/bench/fixtures.ts). Exits non-zero when a bound is missed or a run
 // misbehaves (wrong exit code, no JSON, wrong certificate count).
 // `--quick` (CI) takes fewer runs; `--only startup,10k,network,silent` runs some groups and checks
-// only their bounds.
+// only their bounds; `--bin PATH` measures another build of the CLI (before/after comparisons).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { LOOPBACK, mintCorporateChain, mintLeaf, mintRoot, startOrigin, startProxy, type LabServer, type Minted } from "../../src/lab/index.js";
 import { measure, median, type ChildEnv, type ChildRun, type Command } from "./child.js";
 import { mintBundle } from "./fixtures.js";
@@ -54,9 +54,10 @@ interface Bench {
 
 const repo = resolve(new URL("../..", import.meta.url).pathname);
 
-function builtBin(): string {
+function builtBin(argv: string[]): string {
+  const at = argv.indexOf("--bin");
   const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { bin: Record<string, string> };
-  const bin = join(repo, pkg.bin["codex-doctor"]!);
+  const bin = at > 0 ? resolve(argv[at + 1] ?? "") : join(repo, pkg.bin["codex-doctor"]!);
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first (npm run bench does)`);
   return bin;
 }
@@ -220,6 +221,7 @@ function machine(): string {
 
 function print(rows: Row[]): number {
   console.log(`bench: ${machine()}${quick ? ", --quick" : ""}`);
+  console.log(`bench: measured ${relative(repo, builtBin(process.argv)) || "."}`);
   const width = Math.max(...rows.map((r) => r.name.length));
   let failed = 0;
   for (const r of rows) {
@@ -246,7 +248,7 @@ async function main(): Promise<number> {
   const publicRoot = await mintRoot({ cn: "Bench Public Root CA" });
   const bench: Bench = {
     node: process.execPath,
-    bin: builtBin(),
+    bin: builtBin(process.argv),
     dir,
     // SSL_CERT_FILE replaces the platform store: one small, known "system store" on every machine.
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CODEX_HOME: join(home, ".codex"), SSL_CERT_FILE: write("system-roots.pem", publicRoot.certPem) },
