@@ -13,6 +13,7 @@ import {
   explicitChatgptBase,
   isHttpsUrl,
   planTargets,
+  urlForPath,
   targetsFromUrls,
   type Target,
 } from "../../src/codex/endpoints.js";
@@ -95,6 +96,24 @@ describe("planTargets", () => {
     ]);
     const ignored = 'profile = "work"\n[profiles.work]\nopenai_base_url = "https://work-gateway.example/v1"\n';
     expect(urls(await plan(config(ignored))).join("\n")).not.toContain("work-gateway");
+  });
+
+  it("a base_url with a query: joined like Codex (url_for_path concatenates), labelled without the query", async () => {
+    const text = 'model_provider = "corp"\n[model_providers.corp]\nbase_url = "https://llm.corp.example/v1/?api-key=Qu3ry"\nsupports_websockets = true\n';
+    const targets = await plan(config(text));
+    expect(urls(targets)).toEqual([
+      `https POST ${TOKEN_URL}`,
+      "https GET https://llm.corp.example/v1/?api-key=Qu3ry/models",
+      "wss GET wss://llm.corp.example/v1/?api-key=Qu3ry/responses",
+    ]);
+    expect(targets.map((t) => t.label).join(" ")).not.toContain("Qu3ry");
+    expect(targetsFromUrls(["https://a.example/x?token=T0k"])[0].label).toBe("https://a.example/x");
+  });
+
+  it("urlForPath: trailing and leading slashes collapse to one, like Provider::url_for_path", () => {
+    expect(urlForPath("https://h.example/v1///", "/models")).toBe("https://h.example/v1/models");
+    expect(urlForPath("https://H.example:443/v1", "responses")).toBe("https://h.example/v1/responses");
+    expect(urlForPath("not a url", "models")).toBe("not a url/models");
   });
 
   it("a plain-http base (a local model server) has no TLS to probe: only the token endpoint stays", async () => {
