@@ -1,6 +1,6 @@
 // An HTTP request over a connection made and verified by establish(): undici drives HTTP, but its
 // sockets come only from our connector, so trust and proxy are exactly Codex's.
-import { Agent, request } from "undici";
+// undici is imported when a probe runs, not at start-up: offline runs and --version never need it.
 import type { Target } from "../codex/endpoints.js";
 import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
 import type { ProxyDecision } from "./proxy.js";
@@ -40,6 +40,9 @@ export async function probeHttp({ target, route, connect, timeoutMs, signal: run
   // undici listens on the request's signal for the whole request: give it this probe's own.
   const signal = probeSignal(runSignal);
   const url = new URL(target.url);
+  // undici is CommonJS: take its exports from `default`, which is module.exports both under Node and
+  // in the esbuild bundle (a split-off CommonJS chunk has no named exports).
+  const { Agent, request } = (await import("undici")).default;
   let tlsInfo: EstablishSuccess | undefined;
   const dispatcher = new Agent({
     connections: 1,

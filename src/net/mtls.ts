@@ -10,7 +10,8 @@
 // any application byte). (The client certificate is part of the handshake, so it is sent before
 // that verification, exactly as any TLS client sends it; it is public, and the private key never
 // leaves the process.)
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
+type Http2 = typeof http2;
 import type * as tls from "node:tls";
 import { probeSignal, SocketBag } from "./connect.js";
 import { establish, type EstablishFailure, type EstablishSuccess, type FailureStage, type PresentedChain } from "./establish.js";
@@ -125,7 +126,7 @@ function http1Export(socket: tls.TLSSocket, input: CollectorProbeInput, early: E
 }
 
 /** An empty gRPC export (a zero-length message) over HTTP/2 on the verified socket. */
-function grpcExport(socket: tls.TLSSocket, input: CollectorProbeInput, bag: SocketBag, early: EstablishSuccess["early"]): Promise<RequestOutcome> {
+function grpcExport(http2: Http2, socket: tls.TLSSocket, input: CollectorProbeInput, bag: SocketBag, early: EstablishSuccess["early"]): Promise<RequestOutcome> {
   return new Promise((resolve) => {
     const before = early();
     if (before) return resolve({ ok: false, ...before });
@@ -198,6 +199,9 @@ export async function probeCollector(input: CollectorProbeInput): Promise<Collec
   const timeout = (phase: ProbePhase) => () =>
     fail("timeout", phase, "ETIMEDOUT", phase === "request" ? `no answer to the test export within ${input.timeoutMs} ms` : `no answer within ${input.timeoutMs} ms`);
   try {
+    // node:http2 costs start-up time and only a gRPC collector needs it. Loaded before connecting,
+    // so no await sits between the verified socket and the listeners grpcExport attaches.
+    const h2 = input.protocol === "grpc" ? await import("node:http2") : undefined;
     const connected = await establish({
       url: input.url,
       route,
@@ -214,7 +218,7 @@ export async function probeCollector(input: CollectorProbeInput): Promise<Collec
     }
     const { socket, chain, verify, early } = connected;
     bag.add(socket);
-    const work = input.protocol === "grpc" ? grpcExport(socket, input, bag, early) : http1Export(socket, input, early);
+    const work = h2 ? grpcExport(h2, socket, input, bag, early) : http1Export(socket, input, early);
     const answered = await bounded<RequestOutcome | CollectorFailure>(work, input.timeoutMs, input.signal, timeout("request"));
     if ("phase" in answered) return { ok: false, route, failure: { ...answered, chain, verify } };
     if (!answered.ok) {

@@ -1,7 +1,7 @@
 // A WebSocket upgrade the way Codex's Responses WebSocket does it: same proxy, same roots. ws
 // drives the handshake, but its socket comes only from establish(), so nothing is sent before our
-// verification passed.
-import WebSocket from "ws";
+// verification passed. ws is imported when a probe runs, not at start-up.
+import type WebSocket from "ws";
 import type { Duplex } from "node:stream";
 import type { Target } from "../codex/endpoints.js";
 import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
@@ -25,6 +25,7 @@ export type WsProbe =
 export async function probeWebSocket({ target, route, connect, timeoutMs, signal: runSignal }: ProbeInput): Promise<WsProbe> {
   const signal = probeSignal(runSignal);
   const url = new URL(target.url);
+  const { default: WebSocketClient } = await import("ws");
   let failure: EstablishFailure | undefined;
   let tlsInfo: EstablishSuccess | undefined;
 
@@ -42,7 +43,7 @@ export async function probeWebSocket({ target, route, connect, timeoutMs, signal
     const onAbort = () => finish({ kind: "timeout" });
     signal.addEventListener("abort", onAbort, { once: true });
 
-    ws = new WebSocket(url, {
+    ws = new WebSocketClient(url, {
       headers: { "user-agent": `codex-doctor/${VERSION}`, "OpenAI-Beta": "responses_websockets=2026-02-06" },
       // No handshakeTimeout: our own timer below ends a silent upgrade as { kind: "timeout" }.
       perMessageDeflate: false,
