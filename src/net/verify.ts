@@ -1,4 +1,5 @@
-import { x509 } from "../ca/x509.js";
+import { describeName } from "../ca/dn.js";
+import { countWork } from "../ca/work.js";
 import type { webcrypto } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 import {
@@ -80,12 +81,25 @@ export interface VerifyResult {
  * (including an unsupported critical extension) makes the certificate unusable as an anchor.
  */
 export function anchorFromCertificateDer(der: Uint8Array, source?: string): TrustAnchor | undefined {
+  countWork("anchor");
   try {
     const cert = parseCert(der, -1);
     return makeAnchor(cert.subject, cert.spki, cert.ext.nameConstraints?.whole, source);
   } catch (err) {
     if (err instanceof PkiError && err.kind === "UnsupportedCertVersion") return anchorFromV1Cert(der, source);
     return undefined;
+  }
+}
+
+/** Whether webpki accepts this certificate as a trust anchor (what rustls's root store needs). */
+export function isWebpkiAnchor(der: Uint8Array): boolean {
+  countWork("anchor");
+  try {
+    parseCert(der, -1);
+    return true;
+  } catch (err) {
+    if (err instanceof PkiError && err.kind === "UnsupportedCertVersion") return anchorFromV1Cert(der) !== undefined;
+    return false;
   }
 }
 
@@ -303,18 +317,51 @@ function parseCert(der: Uint8Array, index: number): Cert {
   const ext = fields.atEnd() ? {} : parseExtensions(fields.expect(Tag.Ctx3).value);
   fields.finish("TrailingData");
 
-  return {
-    index,
-    tbs: tbs.whole,
-    signatureAlgorithm,
-    signature,
-    issuer,
-    subject,
-    spki,
-    validity,
-    ext,
-    label: describeName(subject),
-  };
+  return new ParsedCert(index, tbs.whole, signatureAlgorithm, signature, issuer, subject, spki, validity, ext);
+}
+
+/**
+ * A parsed certificate whose `label` (the subject as text) is computed on first read: most
+ * certificates are never named in a message, and formatting thousands of names is the slow part.
+ */
+class ParsedCert implements Cert {
+  private cachedLabel: string | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly tbs: Uint8Array,
+    readonly signatureAlgorithm: Uint8Array,
+    readonly signature: Uint8Array,
+    readonly issuer: Uint8Array,
+    readonly subject: Uint8Array,
+    readonly spki: Uint8Array,
+    readonly validity: Uint8Array,
+    readonly ext: Extensions,
+  ) {}
+
+  get label(): string {
+    return (this.cachedLabel ??= describeName(this.subject));
+  }
+}
+
+/** A trust anchor whose `label` is likewise computed only when a message shows it. */
+class Anchor implements TrustAnchor {
+  private cachedLabel: string | undefined;
+  source?: string;
+  nameConstraintsDer?: Uint8Array;
+
+  constructor(
+    readonly subjectDer: Uint8Array,
+    readonly spkiDer: Uint8Array,
+  ) {}
+
+  get label(): string {
+    return (this.cachedLabel ??= describeName(this.subjectDer));
+  }
+
+  set label(value: string) {
+    this.cachedLabel = value;
+  }
 }
 
 /** webpki accepts only v3 certificates for end-entities and intermediates. */
@@ -379,7 +426,7 @@ function anchorFromV1Cert(der: Uint8Array, source?: string): TrustAnchor | undef
 }
 
 function makeAnchor(subject: Uint8Array, spki: Uint8Array, nameConstraints: Uint8Array | undefined, source?: string): TrustAnchor {
-  const anchor: TrustAnchor = { subjectDer: subject.slice(), spkiDer: spki.slice(), label: describeName(subject) };
+  const anchor = new Anchor(subject.slice(), spki.slice());
   if (source !== undefined) anchor.source = source;
   if (nameConstraints) anchor.nameConstraintsDer = nameConstraints.slice();
   return anchor;
@@ -1207,7 +1254,10 @@ function recordDeadEnd(ctx: Context, cert: Cert, depth: number): void {
 function normaliseAnchor(anchor: TrustAnchor): TrustAnchor {
   const subjectDer = isSingleTlv(anchor.subjectDer, Tag.Sequence) ? anchor.subjectDer : wrapSequence(anchor.subjectDer);
   const spkiDer = isSpkiTlv(anchor.spkiDer) ? anchor.spkiDer : wrapSequence(anchor.spkiDer);
-  return subjectDer === anchor.subjectDer && spkiDer === anchor.spkiDer ? anchor : { ...anchor, subjectDer, spkiDer };
+  if (subjectDer === anchor.subjectDer && spkiDer === anchor.spkiDer) return anchor;
+  // A spread copies own properties only: carry the (possibly lazy) label over explicitly.
+  const label = anchor.label;
+  return label === undefined ? { ...anchor, subjectDer, spkiDer } : { ...anchor, subjectDer, spkiDer, label };
 }
 
 function isSingleTlv(bytes: Uint8Array, tag: number): boolean {
@@ -1288,14 +1338,6 @@ function parseFailure(err: unknown, certIndex: number): Failure {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
-function describeName(nameDer: Uint8Array): string {
-  try {
-    const text = new x509.Name(nameDer.slice()).toString();
-    return text === "" ? "(empty name)" : text;
-  } catch {
-    return `(unparseable name ${toHex(nameDer).slice(0, 32)}…)`;
-  }
-}
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
