@@ -50,6 +50,8 @@ export interface PemParse {
 }
 
 const BEGIN = bytes("-----BEGIN ");
+const END = bytes("-----END ");
+const DASHES = bytes("-----");
 const DASH = 0x2d;
 
 function bytes(text: string): Uint8Array {
@@ -73,7 +75,7 @@ export function rustDebugBytes(data: Uint8Array): string {
 }
 
 function latin1(data: Uint8Array): string {
-  return Buffer.from(data).toString("latin1");
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
 }
 
 interface OpenSection {
@@ -87,42 +89,39 @@ interface OpenSection {
  * a final unterminated line still counts, BEGIN must start the line and end with exactly five
  * dashes (spaces/CR ignored), END only has to start the line, and the base64 buffer is NOT reset
  * when a second BEGIN appears inside an open section.
+ *
+ * Linear and allocation-light: lines are found with native searches, only lines starting with a
+ * dash are looked at, and a section's base64 is the byte range between its BEGIN and END lines
+ * (line terminators inside it are whitespace to the decoder), not a list of copied lines.
  */
 export function parsePem(input: Uint8Array): PemParse {
+  const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const length = buf.length;
   const blocks: PemBlock[] = [];
   let section: OpenSection | undefined;
-  let b64: Uint8Array[] = [];
+  // Byte ranges [start, end) holding the open section's base64 (more than one only after a
+  // BEGIN inside an open section).
+  let segments: number[] = [];
+  let bodyStart = -1;
   let offset = 0;
-  let lineNo = 0;
   let nextHumanLine = 1;
+  let nextCr = buf.indexOf(0x0d);
 
-  for (;;) {
-    let line: Uint8Array | undefined;
-    if (offset < input.length) {
-      const end = nextLineEnd(input, offset);
-      line = input.subarray(offset, end);
-      lineNo = nextHumanLine;
-      // Human line numbers count "\n" and lone "\r"; pki-types itself also sees the empty line
-      // between the "\r" and "\n" of a CRLF pair, which is harmless.
-      if (input[end] === 0x0a || (input[end] === 0x0d && input[end + 1] !== 0x0a)) nextHumanLine++;
-      offset = end + 1;
-    }
+  while (offset < length) {
+    // The line ends at the first "\n" or "\r".
+    let end = buf.indexOf(0x0a, offset);
+    if (end < 0) end = length;
+    if (nextCr >= 0 && nextCr < offset) nextCr = buf.indexOf(0x0d, offset);
+    if (nextCr >= 0 && nextCr < end) end = nextCr;
+    const lineStart = offset;
+    const lineNo = nextHumanLine;
+    // Human line numbers count "\n" and lone "\r"; pki-types itself also sees the empty line
+    // between the "\r" and "\n" of a CRLF pair, which is harmless.
+    if (buf[end] === 0x0a || (buf[end] === 0x0d && buf[end + 1] !== 0x0a)) nextHumanLine++;
+    offset = end + 1;
+    if (buf[lineStart] !== DASH) continue; // base64 or junk: covered by the byte range
 
-    if (line === undefined) {
-      if (section) {
-        return {
-          blocks,
-          error: {
-            kind: "missing-end",
-            display: `missing section end marker: ${rustDebugBytes(section.endMarker)}`,
-            line: section.beginLine,
-            label: latin1(section.label),
-          },
-        };
-      }
-      return { blocks };
-    }
-
+    const line = input.subarray(lineStart, end);
     if (startsWith(line, BEGIN)) {
       let trailer = 0;
       let pos = line.length;
@@ -144,12 +143,14 @@ export function parsePem(input: Uint8Array): PemParse {
             kind: "illegal-start",
             display: `illegal section start: ${rustDebugBytes(line)}`,
             line: lineNo,
-            resumeOffset: Math.min(offset, input.length),
+            resumeOffset: Math.min(offset, length),
           },
         };
       }
+      if (section) segments.push(bodyStart, lineStart);
       const label = line.slice(BEGIN.length, pos);
-      section = { label, endMarker: concat(bytes("-----END "), label, bytes("-----")), beginLine: lineNo };
+      section = { label, endMarker: concat(END, label, DASHES), beginLine: lineNo };
+      bodyStart = Math.min(offset, length);
       continue;
     }
 
@@ -159,7 +160,8 @@ export function parsePem(input: Uint8Array): PemParse {
       if (kind === undefined) {
         blocks.push({ label: labelText, beginLine: section.beginLine, endLine: lineNo });
       } else {
-        const decoded = decodeBase64(concat(...b64));
+        segments.push(bodyStart, lineStart);
+        const decoded = decodeBase64(joinRanges(input, segments));
         if (!decoded.ok) {
           return {
             blocks,
@@ -168,26 +170,38 @@ export function parsePem(input: Uint8Array): PemParse {
               display: `base64 decode error: ${decoded.error}`,
               line: section.beginLine,
               label: labelText,
-              resumeOffset: Math.min(offset, input.length),
+              resumeOffset: Math.min(offset, length),
             },
           };
         }
         blocks.push({ label: labelText, kind, der: decoded.data, beginLine: section.beginLine, endLine: lineNo });
       }
       section = undefined;
-      b64 = [];
+      segments = [];
       continue;
     }
-
-    if (section) b64.push(line);
   }
+
+  if (section) {
+    return {
+      blocks,
+      error: {
+        kind: "missing-end",
+        display: `missing section end marker: ${rustDebugBytes(section.endMarker)}`,
+        line: section.beginLine,
+        label: latin1(section.label),
+      },
+    };
+  }
+  return { blocks };
 }
 
-/** Index of the next "\n" or "\r" at or after `from` (input.length when none). */
-function nextLineEnd(input: Uint8Array, from: number): number {
-  let end = from;
-  while (end < input.length && input[end] !== 0x0a && input[end] !== 0x0d) end++;
-  return end;
+/** The bytes of the ranges [start, end) listed pairwise, as one array (no copy for one range). */
+function joinRanges(input: Uint8Array, ranges: number[]): Uint8Array {
+  if (ranges.length === 2) return input.subarray(ranges[0], Math.max(ranges[0], ranges[1]));
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < ranges.length; i += 2) parts.push(input.subarray(ranges[i], Math.max(ranges[i], ranges[i + 1])));
+  return concat(...parts);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -220,25 +234,63 @@ function codePoint(b: number): number {
 
 export type Base64Result = { ok: true; data: Uint8Array } | { ok: false; error: string };
 
-const FAST_WHITESPACE = /[\t\n\v\f\r ]+/g;
-const FAST_SHAPE = /^[A-Za-z0-9+/]*(={0,2})$/;
+// 0: a base64 symbol, 1: whitespace, 2: "=", 3: anything else.
+const CLASS = Uint8Array.from({ length: 256 }, (_, b) => {
+  const cp = codePoint(b);
+  return cp >= 0 ? 0 : cp === WHITESPACE ? 1 : cp === PAD ? 2 : 3;
+});
 
 /**
  * Well-formed input (the common case) decodes with Buffer; the rules above give the same bytes for
  * it: padding only at the very end and then a whole quantum, or no padding and not 4n+1 symbols.
- * Anything else takes the exact path, which also names the error as pki-types does.
+ * (Buffer's decoder skips the whitespace.) Anything else takes the exact path, which also names
+ * the error as pki-types does.
  */
 export function decodeBase64(input: Uint8Array): Base64Result {
-  const compact = Buffer.from(input.buffer, input.byteOffset, input.length).toString("latin1").replace(FAST_WHITESPACE, "");
-  const shape = FAST_SHAPE.exec(compact);
-  if (shape) {
-    const padded = shape[1].length > 0;
-    if (padded ? compact.length % 4 === 0 : compact.length % 4 !== 1) {
-      const data = Buffer.from(compact, "base64");
-      return { ok: true, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  let symbols = 0;
+  let pads = 0;
+  let plain = true;
+  for (let i = 0; i < input.length; i++) {
+    const c = CLASS[input[i]];
+    if (c === 0) {
+      if (pads > 0) {
+        plain = false;
+        break;
+      }
+      symbols++;
+    } else if (c === 2) {
+      pads++;
+    } else if (c === 3) {
+      plain = false;
+      break;
     }
   }
+  if (plain && pads <= 2 && (pads > 0 ? (symbols + pads) % 4 === 0 : symbols % 4 !== 1)) {
+    return { ok: true, data: decodeSymbols(input, symbols) };
+  }
   return decodeBase64Exact(input);
+}
+
+// Symbol values for the decode loop (only called on input already checked by decodeBase64).
+const VALUE = Uint8Array.from({ length: 256 }, (_, b) => Math.max(codePoint(b), 0));
+
+/** Decodes `symbols` base64 symbols of checked input, skipping whitespace, stopping at padding. */
+function decodeSymbols(input: Uint8Array, symbols: number): Uint8Array {
+  const out = new Uint8Array(Math.floor((symbols * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let at = 0;
+  for (let i = 0; i < input.length && at < out.length; i++) {
+    const b = input[i];
+    if (CLASS[b] !== 0) continue;
+    acc = ((acc << 6) | VALUE[b]) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
 }
 
 export function decodeBase64Exact(input: Uint8Array): Base64Result {
