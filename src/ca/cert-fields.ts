@@ -1,7 +1,7 @@
 // One walk over a certificate's DER that yields every field the doctor shows or lints: names,
 // serial, validity, key, signature algorithm, basicConstraints, keyUsage, extendedKeyUsage.
 // Cheap (no crypto, no copies) so a 10,000-certificate bundle costs milliseconds, not seconds.
-import { DerError, DerReader, TAG, bitStringBytes, readOid, unsignedBitLength } from "./der.js";
+import { DerError, DerReader, TAG, bitStringBytes, readOid } from "./der.js";
 
 export interface AlgorithmId {
   oid: string;
@@ -188,10 +188,12 @@ function walk(der: Uint8Array): CertFields {
 /** Modulus size of an RSAPublicKey (SEQUENCE { modulus, publicExponent }), or undefined. */
 export function rsaModulusBits(publicKey: Uint8Array): number | undefined {
   try {
-    const seq = new DerReader(publicKey).expect(TAG.sequence).inner();
-    const bits = unsignedBitLength(seq.expect(TAG.integer).value());
-    seq.expect(TAG.integer);
-    return bits > 0 ? bits : undefined;
+    const key = new DerReader(publicKey).expect(TAG.sequence).inner();
+    key.expect(TAG.integer);
+    let at = key.valueStart;
+    while (at < key.end && publicKey[at] === 0) at++;
+    if (at === key.end) return undefined;
+    return (key.end - at - 1) * 8 + (32 - Math.clz32(publicKey[at]));
   } catch (err) {
     if (err instanceof DerError) return undefined;
     throw err;

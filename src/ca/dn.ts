@@ -22,7 +22,9 @@ const SHORT_NAMES: Record<string, string> = {
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  // Attribute values are short: building the string here beats creating a Buffer view per value.
+  if (bytes.length > 256) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /** The text of a directory-string value the way asn1js decodes each string type. */

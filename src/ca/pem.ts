@@ -79,9 +79,28 @@ function latin1(data: Uint8Array): string {
 }
 
 interface OpenSection {
+  /** A view into the input: no copy per block. */
   label: Uint8Array;
-  endMarker: Uint8Array;
   beginLine: number;
+}
+
+/** Does `line` start with "-----END " + label + "-----"? (Compared in place, no marker built.) */
+function isEndLine(line: Uint8Array, label: Uint8Array): boolean {
+  if (line.length < END.length + label.length + DASHES.length || !startsWith(line, END)) return false;
+  let at = END.length;
+  for (let i = 0; i < label.length; i++) if (line[at++] !== label[i]) return false;
+  for (let i = 0; i < DASHES.length; i++) if (line[at++] !== DASH) return false;
+  return true;
+}
+
+/** One string per distinct label, not one per block (thousands of blocks keep theirs). */
+const labelTexts = new Map<string, string>();
+function labelText(label: Uint8Array): string {
+  const text = latin1(label);
+  const known = labelTexts.get(text);
+  if (known !== undefined) return known;
+  if (labelTexts.size < 64) labelTexts.set(text, text);
+  return text;
 }
 
 /**
@@ -90,9 +109,10 @@ interface OpenSection {
  * dashes (spaces/CR ignored), END only has to start the line, and the base64 buffer is NOT reset
  * when a second BEGIN appears inside an open section.
  *
- * Linear and allocation-light: lines are found with native searches, only lines starting with a
- * dash are looked at, and a section's base64 is the byte range between its BEGIN and END lines
- * (line terminators inside it are whitespace to the decoder), not a list of copied lines.
+ * Linear and allocation-light: only lines that start with "-----" can be BEGIN or END lines, so
+ * the parser jumps from one such line to the next with a native search, counting the line ends
+ * in between for the line numbers; a section's base64 is the byte range between its BEGIN and END
+ * lines (line ends inside it are whitespace to the decoder), not a list of copied lines.
  */
 export function parsePem(input: Uint8Array): PemParse {
   const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -103,23 +123,29 @@ export function parsePem(input: Uint8Array): PemParse {
   // BEGIN inside an open section).
   let segments: number[] = [];
   let bodyStart = -1;
-  let offset = 0;
-  let nextHumanLine = 1;
-  let nextCr = buf.indexOf(0x0d);
+  // Human line numbers count "\n" and lone "\r" (pki-types itself also sees the empty line
+  // between the "\r" and "\n" of a CRLF pair, which is harmless): counted up to `countedTo`.
+  let humanLine = 1;
+  let countedTo = 0;
+  // Decoded DER of the whole file shares a few large buffers instead of one per block.
+  const slab = new Slab(Math.ceil((length * 3) / 4));
 
-  while (offset < length) {
-    // The line ends at the first "\n" or "\r".
-    let end = buf.indexOf(0x0a, offset);
-    if (end < 0) end = length;
-    if (nextCr >= 0 && nextCr < offset) nextCr = buf.indexOf(0x0d, offset);
-    if (nextCr >= 0 && nextCr < end) end = nextCr;
-    const lineStart = offset;
-    const lineNo = nextHumanLine;
-    // Human line numbers count "\n" and lone "\r"; pki-types itself also sees the empty line
-    // between the "\r" and "\n" of a CRLF pair, which is harmless.
-    if (buf[end] === 0x0a || (buf[end] === 0x0d && buf[end + 1] !== 0x0a)) nextHumanLine++;
-    offset = end + 1;
-    if (buf[lineStart] !== DASH) continue; // base64 or junk: covered by the byte range
+  for (let dashes = buf.indexOf(DASHES); dashes >= 0; ) {
+    if (dashes > 0 && buf[dashes - 1] !== 0x0a && buf[dashes - 1] !== 0x0d) {
+      dashes = buf.indexOf(DASHES, dashes + 1);
+      continue; // not at the start of a line
+    }
+    const lineStart = dashes;
+    let end = lineStart;
+    while (end < length && buf[end] !== 0x0a && buf[end] !== 0x0d) end++;
+    for (let i = countedTo; i < lineStart; i++) {
+      const b = buf[i];
+      if (b === 0x0a || (b === 0x0d && buf[i + 1] !== 0x0a)) humanLine++;
+    }
+    countedTo = lineStart;
+    const lineNo = humanLine;
+    const offset = end + 1; // where the next line starts
+    dashes = offset < length ? buf.indexOf(DASHES, offset) : -1;
 
     const line = input.subarray(lineStart, end);
     if (startsWith(line, BEGIN)) {
@@ -148,20 +174,19 @@ export function parsePem(input: Uint8Array): PemParse {
         };
       }
       if (section) segments.push(bodyStart, lineStart);
-      const label = line.slice(BEGIN.length, pos);
-      section = { label, endMarker: concat(END, label, DASHES), beginLine: lineNo };
+      section = { label: line.subarray(BEGIN.length, pos), beginLine: lineNo };
       bodyStart = Math.min(offset, length);
       continue;
     }
 
-    if (section && startsWith(line, section.endMarker)) {
-      const labelText = latin1(section.label);
-      const kind = (RECOGNISED_LABELS as Record<string, SectionKind>)[labelText];
+    if (section && isEndLine(line, section.label)) {
+      const label = labelText(section.label);
+      const kind = (RECOGNISED_LABELS as Record<string, SectionKind>)[label];
       if (kind === undefined) {
-        blocks.push({ label: labelText, beginLine: section.beginLine, endLine: lineNo });
+        blocks.push({ label, beginLine: section.beginLine, endLine: lineNo });
       } else {
         segments.push(bodyStart, lineStart);
-        const decoded = decodeBase64(joinRanges(input, segments));
+        const decoded = decodeBase64(joinRanges(input, segments), slab);
         if (!decoded.ok) {
           return {
             blocks,
@@ -169,12 +194,12 @@ export function parsePem(input: Uint8Array): PemParse {
               kind: "base64",
               display: `base64 decode error: ${decoded.error}`,
               line: section.beginLine,
-              label: labelText,
+              label,
               resumeOffset: Math.min(offset, length),
             },
           };
         }
-        blocks.push({ label: labelText, kind, der: decoded.data, beginLine: section.beginLine, endLine: lineNo });
+        blocks.push({ label, kind, der: decoded.data, beginLine: section.beginLine, endLine: lineNo });
       }
       section = undefined;
       segments = [];
@@ -187,7 +212,7 @@ export function parsePem(input: Uint8Array): PemParse {
       blocks,
       error: {
         kind: "missing-end",
-        display: `missing section end marker: ${rustDebugBytes(section.endMarker)}`,
+        display: `missing section end marker: ${rustDebugBytes(concat(END, section.label, DASHES))}`,
         line: section.beginLine,
         label: latin1(section.label),
       },
@@ -234,63 +259,49 @@ function codePoint(b: number): number {
 
 export type Base64Result = { ok: true; data: Uint8Array } | { ok: false; error: string };
 
-// 0: a base64 symbol, 1: whitespace, 2: "=", 3: anything else.
-const CLASS = Uint8Array.from({ length: 256 }, (_, b) => {
-  const cp = codePoint(b);
-  return cp >= 0 ? 0 : cp === WHITESPACE ? 1 : cp === PAD ? 2 : 3;
-});
+const WHITESPACE_RUNS = /[\t\n\v\f\r ]+/g;
+const PLAIN_SHAPE = /^[A-Za-z0-9+/]*(={0,2})$/;
 
 /**
- * Well-formed input (the common case) decodes with Buffer; the rules above give the same bytes for
+ * Well-formed input (the common case) is decoded natively; the rules above give the same bytes for
  * it: padding only at the very end and then a whole quantum, or no padding and not 4n+1 symbols.
- * (Buffer's decoder skips the whitespace.) Anything else takes the exact path, which also names
- * the error as pki-types does.
+ * Anything else takes the exact path, which also names the error as pki-types does. Native
+ * regexps and Buffer's decoder keep this fast even before the JIT has warmed up (a 150-root
+ * bundle is parsed once, cold).
  */
-export function decodeBase64(input: Uint8Array): Base64Result {
-  let symbols = 0;
-  let pads = 0;
-  let plain = true;
-  for (let i = 0; i < input.length; i++) {
-    const c = CLASS[input[i]];
-    if (c === 0) {
-      if (pads > 0) {
-        plain = false;
-        break;
-      }
-      symbols++;
-    } else if (c === 2) {
-      pads++;
-    } else if (c === 3) {
-      plain = false;
-      break;
+export function decodeBase64(input: Uint8Array, slab?: Slab): Base64Result {
+  const compact = latin1(input).replace(WHITESPACE_RUNS, "");
+  const shape = PLAIN_SHAPE.exec(compact);
+  if (shape) {
+    const padded = shape[1].length > 0;
+    if (padded ? compact.length % 4 === 0 : compact.length % 4 !== 1) {
+      const size = Math.floor(((compact.length - shape[1].length) * 3) / 4);
+      return { ok: true, data: (slab ?? new Slab(size)).decode(compact, size) };
     }
-  }
-  if (plain && pads <= 2 && (pads > 0 ? (symbols + pads) % 4 === 0 : symbols % 4 !== 1)) {
-    return { ok: true, data: decodeSymbols(input, symbols) };
   }
   return decodeBase64Exact(input);
 }
 
-// Symbol values for the decode loop (only called on input already checked by decodeBase64).
-const VALUE = Uint8Array.from({ length: 256 }, (_, b) => Math.max(codePoint(b), 0));
+/** Decodes into consecutive pieces of large buffers: thousands of small DERs, a handful of allocations. */
+export class Slab {
+  private buffer = Buffer.alloc(0);
+  private used = 0;
 
-/** Decodes `symbols` base64 symbols of checked input, skipping whitespace, stopping at padding. */
-function decodeSymbols(input: Uint8Array, symbols: number): Uint8Array {
-  const out = new Uint8Array(Math.floor((symbols * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let at = 0;
-  for (let i = 0; i < input.length && at < out.length; i++) {
-    const b = input[i];
-    if (CLASS[b] !== 0) continue;
-    acc = ((acc << 6) | VALUE[b]) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[at++] = (acc >> bits) & 0xff;
+  /** `bound`: no more than this is ever needed (3/4 of the base64 input). */
+  constructor(private bound: number) {}
+
+  /** `size` bytes decoded from checked base64 `text`, as a Uint8Array view. */
+  decode(text: string, size: number): Uint8Array {
+    if (this.used + size > this.buffer.length) {
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(size, Math.min(this.bound, 1 << 20)));
+      this.used = 0;
     }
+    this.bound -= size;
+    const written = this.buffer.write(text, this.used, size, "base64");
+    const piece = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset + this.used, written);
+    this.used += size;
+    return piece;
   }
-  return out;
 }
 
 export function decodeBase64Exact(input: Uint8Array): Base64Result {

@@ -157,6 +157,20 @@ interface Tlv {
   whole: Uint8Array;
 }
 
+/** A TLV whose `whole` view is made only when asked: most are read for their contents only. */
+class ReadTlv implements Tlv {
+  constructor(
+    readonly tag: number,
+    readonly value: Uint8Array,
+    private readonly input: Uint8Array,
+    private readonly start: number,
+  ) {}
+
+  get whole(): Uint8Array {
+    return this.input.subarray(this.start, this.value.byteOffset - this.input.byteOffset + this.value.length);
+  }
+}
+
 class DerReader {
   private pos = 0;
 
@@ -179,7 +193,7 @@ class DerReader {
     if (end > this.input.length) throw new PkiError("BadDer", "a DER length runs past the end of the data");
     const value = this.input.subarray(this.pos, end);
     this.pos = end;
-    return { tag, value, whole: this.input.subarray(start, end) };
+    return new ReadTlv(tag, value, this.input, start);
   }
 
   expect(tag: number): Tlv {
