@@ -5,10 +5,12 @@ import type { CheckContext } from "../src/context.js";
 import type { BundleReport } from "../src/ca/loader.js";
 import type { CertSummary } from "../src/ca/certinfo.js";
 import { CA_CERT_HINT } from "../src/ca/codex-bundle.js";
-import { shellQuote } from "../src/report/shell.js";
+import { formatBytes, MAX_CA_FILE_BYTES } from "../src/ca/file.js";
 import { unsetStep } from "../src/codex/dotenv.js";
 import { certificateTable, isWeakKey, validityProblems } from "../src/ca/lint.js";
 import { isCorporateOnly } from "../src/ca/public-roots.js";
+import { join } from "node:path";
+import { freshPath } from "../src/ca/pem-out.js";
 
 const codes = {
   CA_NOT_CONFIGURED: {
@@ -23,17 +25,17 @@ const codes = {
   CA_FILE_MISSING: {
     level: "error",
     message: "{var} points to {path}, which does not exist.",
-    hint: "Fix the path, or drop the variable: {unset}",
+    hint: "Fix the path, or drop the variable: {unset:text}",
   },
   CA_FILE_IS_DIRECTORY: {
     level: "error",
     message: "{var} points to the directory {path}; Codex needs a PEM file.",
-    hint: "Point {var} at a PEM file (for example cat {qpath}/*.pem > ~/corp-ca.pem). A c_rehash directory belongs in SSL_CERT_DIR.",
+    hint: "Point {var} at a PEM file (for example cat {path:sh}/*.pem > ~/corp-ca.pem). A c_rehash directory belongs in SSL_CERT_DIR.",
   },
   CA_FILE_UNREADABLE: {
     level: "error",
     message: "{path} (from {var}) cannot be read: {detail}.",
-    hint: "Make it readable by your user (chmod a+r {qpath}) or copy it somewhere you own and point {var} there.",
+    hint: "Make it readable by your user (chmod a+r {path:sh}) or copy it somewhere you own and point {var} there.",
   },
   CA_FILE_NOT_REGULAR: {
     level: "error",
@@ -42,13 +44,13 @@ const codes = {
   },
   CA_FILE_TOO_LARGE: {
     level: "error",
-    message: "{path} (from {var}) is {size} bytes, far larger than any CA bundle; the doctor did not read it.",
+    message: "{path} (from {var}) is {size}, far larger than any CA bundle: codex-doctor did not read it (its own {limit} limit; Codex reads the whole file).",
     hint: "Check that {var} points at the CA bundle and not at some other file.",
   },
   CA_FILE_EMPTY: {
     level: "error",
     message: "{path} (from {var}) is empty.",
-    hint: "Export the corporate root as PEM into it, or drop the variable: {unset}",
+    hint: "Export the corporate root as PEM into it, or drop the variable: {unset:text}",
   },
   CA_NO_CERTIFICATES: {
     level: "error",
@@ -58,42 +60,42 @@ const codes = {
   CA_DER_ENCODED: {
     level: "error",
     message: "{path} is a binary DER certificate, not PEM: Codex finds no certificates in it.",
-    hint: "Convert it: openssl x509 -inform der -in {qpath} -out {qpemPath}\nthen: export {var}={qpemPath}",
+    hint: "Convert it: openssl x509 -inform der -in {path:sh} -out {pemPath:sh}\nthen: export {var:sh}={pemPath:sh}",
   },
   CA_PKCS7: {
     level: "error",
     message: "{path} is a PKCS#7 (.p7b) container: Codex only reads PEM CERTIFICATE blocks.",
-    hint: "Extract the certificates: openssl pkcs7 {inform}-print_certs -in {qpath} -out {qpemPath}\nthen: export {var}={qpemPath}",
+    hint: "Extract the certificates: openssl pkcs7 {inform}-print_certs -in {path:sh} -out {pemPath:sh}\nthen: export {var:sh}={pemPath:sh}",
   },
   CA_PKCS12: {
     level: "error",
     message: "{path} is a PKCS#12 (.p12/.pfx) archive: Codex only reads PEM CERTIFICATE blocks.",
-    hint: "Extract the CA certificates: openssl pkcs12 -in {qpath} -nokeys -cacerts -out {qpemPath}\nthen: export {var}={qpemPath}",
+    hint: "Extract the CA certificates: openssl pkcs12 -in {path:sh} -nokeys -cacerts -out {pemPath:sh}\nthen: export {var:sh}={pemPath:sh}",
   },
   CA_UTF16: {
     level: "error",
     message: "{path} is UTF-16 text (as saved by PowerShell's Out-File or >): Codex sees no PEM in it.",
-    hint: "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 {qpath} > {qpemPath}\nthen: export {var}={qpemPath}",
+    hint: "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 {path:sh} > {pemPath:sh}\nthen: export {var:sh}={pemPath:sh}",
   },
   CA_UTF8_BOM: {
     level: "warn",
     message: "{path} starts with a UTF-8 byte-order mark: Codex does not see the first certificate block.",
-    hint: "Drop the 3 BOM bytes: tail -c +4 {qpath} > {qpemPath}\nthen: export {var}={qpemPath}",
+    hint: "Drop the 3 BOM bytes: tail -c +4 {path:sh} > {pemPath:sh}\nthen: export {var:sh}={pemPath:sh}",
   },
   CA_UTF8_BOM_ONLY_CERT: {
     level: "error",
     message: "{path} starts with a UTF-8 byte-order mark that hides its only certificate: Codex finds none.",
-    hint: "Drop the 3 BOM bytes: tail -c +4 {qpath} > {qpemPath}\nthen: export {var}={qpemPath}",
+    hint: "Drop the 3 BOM bytes: tail -c +4 {path:sh} > {pemPath:sh}\nthen: export {var:sh}={pemPath:sh}",
   },
   CA_INDENTED_PEM: {
     level: "warn",
     message: "{path} has indented BEGIN lines (line {lines}): Codex ignores those blocks.",
-    hint: "Remove the leading whitespace: sed -i.bak 's/^[[:space:]]*-----/-----/' {qpath}",
+    hint: "Remove the leading whitespace: sed -i.bak 's/^[[:space:]]*-----/-----/' {path:sh}",
   },
   CA_CRLF: {
     level: "info",
     message: "{path} uses Windows (CRLF) line endings; Codex reads that fine.",
-    hint: "Nothing to do for Codex; if another tool chokes on it: sed -i.bak 's/\\r$//' {qpath}",
+    hint: "Nothing to do for Codex; if another tool chokes on it: sed -i.bak 's/\\r$//' {path:sh}",
   },
   CA_PEM_MISSING_END: {
     level: "error",
@@ -118,7 +120,7 @@ const codes = {
   CA_TRUSTED_DER_LENGTH: {
     level: "error",
     message: "{path} holds TRUSTED CERTIFICATE blocks, and a certificate block's DER length is invalid: Codex refuses the file.",
-    hint: "Re-export as plain PEM: openssl x509 -in {qpath} -out {qpemPath}",
+    hint: "Re-export as plain PEM: openssl x509 -in {path:sh} -out {pemPath:sh}",
   },
   CA_CERT_UNPARSEABLE: {
     level: "error",
@@ -128,7 +130,12 @@ const codes = {
   CA_CERT_RUSTLS_REFUSED: {
     level: "error",
     message: "Certificate #{index} in {path} parses for OpenSSL but not as a rustls trust anchor (extra bytes after it, or an unsupported critical extension): Codex refuses the bundle.",
-    hint: "Re-encode it cleanly: openssl x509 -in {qpath} -out {qpemPath} (repeat per certificate for a bundle).",
+    hint: "Re-encode it cleanly: openssl x509 -in {path:sh} -out {pemPath:sh} (repeat per certificate for a bundle).",
+  },
+  CA_CODEX_REFUSES_WITH_CREDENTIALS: {
+    level: "warn",
+    message: "Codex refuses this bundle: `codex login` would fail with: {codexMessage} and every start reports it. Codex already holds credentials ({auth}), so model traffic carries on with the base roots only ({base}): that works unless a proxy intercepts (the proxy check tells).",
+    hint: CA_CERT_HINT,
   },
   CA_CODEX_REFUSES: {
     level: "error",
@@ -138,12 +145,12 @@ const codes = {
   CA_CRLS_SKIPPED: {
     level: "info",
     message: "{count} well-formed X509 CRL block(s) are skipped by Codex.",
-    hint: "Nothing to do; to keep only certificates: sed -i.bak '/-----BEGIN X509 CRL-----/,/-----END X509 CRL-----/d' {qpath}",
+    hint: "Nothing to do; to keep only certificates: sed -i.bak '/-----BEGIN X509 CRL-----/,/-----END X509 CRL-----/d' {path:sh}",
   },
   CA_TRUSTED_NORMALISED: {
     level: "info",
     message: "TRUSTED CERTIFICATE blocks are relabelled and cut to the certificate by Codex (Node's NODE_EXTRA_CA_CERTS ignores them silently).",
-    hint: "For Node and other tools, write a plain PEM copy: openssl x509 -in {qpath} -out {qpemPath}",
+    hint: "For Node and other tools, write a plain PEM copy: openssl x509 -in {path:sh} -out {pemPath:sh}",
   },
   CA_PRIVATE_KEY: {
     level: "warn",
@@ -153,7 +160,7 @@ const codes = {
   CA_DUPLICATE_CERT: {
     level: "info",
     message: "Certificate #{index} duplicates #{first} ({subject}).",
-    hint: "Harmless; delete the second copy (certificate #{index}) from {qpath} to keep the bundle tidy.",
+    hint: "Harmless; delete the second copy (certificate #{index}) from {path:sh} to keep the bundle tidy.",
   },
   CA_LEAF_CERT: {
     level: "warn",
@@ -163,7 +170,7 @@ const codes = {
   CA_INTERMEDIATE_ONLY: {
     level: "info",
     message: "Certificate #{index} ({subject}) is an intermediate whose issuer ({issuer}) is not in the bundle. Codex accepts it as a trust anchor; Node and Python ≤3.12 do not.",
-    hint: "For the other tools, append the root: cat root.pem >> {qpath}",
+    hint: "For the other tools, append the root: cat root.pem >> {path:sh}",
   },
   CA_EXPIRED: {
     level: "warn",
@@ -197,7 +204,7 @@ const codes = {
   CA_CORPORATE_ONLY_REPLACES_ROOTS: {
     level: "warn",
     message: "SSL_CERT_FILE={path} REPLACES the system roots for Codex, and it holds only {count} non-public certificate(s): every host your proxy does not intercept (bypass lists, pinned sites) will fail with UnknownIssuer.",
-    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={qpath}; {unset}\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle} {qpath} > ~/combined-ca.pem",
+    hint: "Use CODEX_CA_CERTIFICATE (it ADDS to the system roots): export CODEX_CA_CERTIFICATE={path:sh}; {unset:text}\nor make SSL_CERT_FILE a combined bundle: cat {systemBundle:sh} {path:sh} > {combined:sh}",
   },
 } as const;
 
@@ -207,10 +214,13 @@ type Code = keyof typeof codes;
 const LARGE_BUNDLE = 10;
 type Emit = (code: Code, vars?: Record<string, string | number | undefined>) => Finding;
 
-/** Where a converted copy goes: never the input itself (`iconv … ca.pem > ca.pem` would empty it). */
+/**
+ * Where a converted copy goes: never the input itself (`iconv … ca.pem > ca.pem` would empty it),
+ * and never another existing file.
+ */
 function pemTarget(path: string): string {
   const base = path.replace(/\.(der|cer|crt|p7b|p7c|p12|pfx|pem|txt)$/i, "");
-  return `${base}.pem`.toLowerCase() === path.toLowerCase() ? `${base}-converted.pem` : `${base}.pem`;
+  return freshPath(`${base}.pem`.toLowerCase() === path.toLowerCase() ? `${base}-converted.pem` : `${base}.pem`);
 }
 
 /** Findings for a file Codex could not read, or whose shape explains "no certificates". */
@@ -227,7 +237,7 @@ function fileFindings(bundle: BundleReport, v: Record<string, string>, emit: Emi
       case "not-regular":
         return [emit("CA_FILE_NOT_REGULAR", { ...v, hang: f.codexWouldHang ? "; Codex would block forever reading it" : "" })];
       case "too-large":
-        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size ?? "?" })];
+        return [emit("CA_FILE_TOO_LARGE", { ...v, size: f.size !== undefined ? formatBytes(f.size) : `over ${formatBytes(f.limit ?? MAX_CA_FILE_BYTES)}`, limit: formatBytes(f.limit ?? MAX_CA_FILE_BYTES) })];
       default:
         return [emit("CA_FILE_UNREADABLE", { ...v, detail: f.rustError })];
     }
@@ -356,30 +366,44 @@ export const bundleCheck = defineCheck({
       var: selection.sourceEnv,
       path: selection.path,
       pemPath,
-      qpath: shellQuote(selection.path),
-      qpemPath: shellQuote(pemPath),
       unset: unsetStep([selection.sourceEnv], ctx.origins, ctx.dotenv),
     };
     const fromFile = fileFindings(bundle, v, finding);
     const findings: Finding[] = [...fromFile, ...parseFindings(bundle, v, finding, fromFile.length > 0)];
 
+    // A refused SSL_CERT_FILE is also where the base roots come from: that is never only a login problem.
+    const onlyLoginAffected = !bundle.codexLoads && ctx.auth.credentials && selection.sourceEnv !== "SSL_CERT_FILE";
     if (!bundle.codexLoads) {
-      if (bundle.codexMessage) findings.push(finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }));
+      // Observed with the real CLI: with saved credentials `codex exec` works on the base roots; only
+      // login (and the error on every start) is affected. Without credentials, login is needed now.
+      if (bundle.codexMessage) {
+        findings.push(
+          onlyLoginAffected
+            ? finding("CA_CODEX_REFUSES_WITH_CREDENTIALS", { codexMessage: bundle.codexMessage, base: baseRoots.description, auth: ctx.auth.why })
+            : finding("CA_CODEX_REFUSES", { codexMessage: bundle.codexMessage, base: baseRoots.description }),
+        );
+      }
     } else {
       findings.unshift(finding("CA_LOADED", { ...v, count: bundle.certificates.length }));
       findings.push(...certificateFindings(bundle.certificates, ctx, v, finding));
       const corporate = selection.sourceEnv === "SSL_CERT_FILE" ? isCorporateOnly(ctx.ca) : undefined;
       if (corporate) {
         findings.push(
-          finding("CA_CORPORATE_ONLY_REPLACES_ROOTS", { ...v, count: corporate.count, systemBundle: corporate.systemBundle }),
+          finding("CA_CORPORATE_ONLY_REPLACES_ROOTS", {
+            ...v,
+            count: corporate.count,
+            systemBundle: corporate.systemBundle,
+            combined: freshPath(join(ctx.homedir, "combined-ca.pem")),
+          }),
         );
       }
     }
     const count = bundle.codexLoads ? bundle.certificates.length : 0;
     return {
+      ...(onlyLoginAffected ? { status: "warn" as const } : {}),
       summary: bundle.codexLoads
         ? `${count} certificate${count === 1 ? "" : "s"} Codex will load from ${selection.path} (${selection.sourceEnv})`
-        : `Codex refuses ${selection.path} (${selection.sourceEnv})`,
+        : `Codex refuses ${selection.path} (${selection.sourceEnv})${onlyLoginAffected ? ": login is affected, saved credentials still work" : ""}`,
       findings,
       data: {
         selectedBy: selection.selectedBy,

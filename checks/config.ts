@@ -3,10 +3,10 @@
 // it and the corrected snippet. The only network use is a quick TCP connect to a proxy named in
 // .env (skipped with --offline), so the check itself is not a network check.
 import { defineCheck, type Finding } from "../src/check.js";
-import { selectedProfile } from "../src/codex/config.js";
+import { CONFIG_FILE_LIMIT, selectedProfile } from "../src/codex/config.js";
+import { formatBytes } from "../src/ca/file.js";
 import { lintConfig, lintDotenv, type ConfigIssue } from "../src/codex/config-lint.js";
 import { resolveProxy } from "../src/net/proxy.js";
-import { shellQuote } from "../src/report/shell.js";
 
 /** Snippets show the corrected lines with their table: pasting a second copy of a header breaks TOML. */
 const MERGE = "# Make {file} read like this (edit the existing lines; each [table] header may appear only once):\n";
@@ -23,77 +23,82 @@ const codes = {
   CONFIG_SYNTAX_ERROR: {
     level: "error",
     message: "{path} is not valid TOML (line {line}, column {column}): {message}. Codex refuses to start with it.",
-    hint: "Fix line {line} of {path}, then check the file: python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], \"rb\"))' {qpath}",
+    hint: "Fix line {line} of {path}, then check the file: python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], \"rb\"))' {path:sh}",
   },
   CONFIG_UNREADABLE: {
     level: "error",
     message: "{path} exists but cannot be read ({detail}): Codex fails to start.",
-    hint: "ls -ld {qpath} && chmod u+r {qpath}",
+    hint: "ls -ld {path:sh} && chmod u+r {path:sh}",
+  },
+  CONFIG_TOO_LARGE: {
+    level: "warn",
+    message: "{path} is {size}: codex-doctor reads at most {limit} of it (its own limit, not Codex's), so it did not check the file. Codex reads all of it.",
+    hint: "Check that {path} is the config.toml you meant; under {limit}, codex-doctor can check it.",
   },
   CONFIG_WRONG_TYPE: {
     level: "error",
     message: "{key} is {got} in {file}, but Codex expects {expected}: Codex refuses to load the file (\"invalid type\").",
-    hint: MERGE + "{example}",
+    hint: MERGE + "{example:text}",
   },
   CONFIG_INVALID_VALUE: {
     level: "error",
     message: "{key} = {got} in {file} is not valid (Codex expects {expected}): Codex refuses to load the file.",
-    hint: MERGE + "{example}",
+    hint: MERGE + "{example:text}",
   },
   CONFIG_PROFILE_NOT_FOUND: {
     level: "error",
     message: "profile = \"{profile}\" names no [profiles.{profile}] table (defined: {available}): Codex stops with \"config profile `{profile}` not found\".",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_PROFILE_KEY_IGNORED: {
     level: "warn",
     message: "[profiles.{profile}] sets {key}, which Codex does not read from a profile: the top-level value (or the default) applies.",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_MISSPELT_KEY: {
     level: "warn",
     message: "{key} is not a Codex setting ({effect}); you probably meant {suggestion}.",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_RESERVED_PROVIDER: {
     level: "error",
     message: "[model_providers.{id}] reuses a built-in provider id: Codex refuses to start with \"model_providers contains reserved built-in provider IDs: {id}. Built-in providers cannot be overridden.\"",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_PROVIDER_NOT_FOUND: {
     level: "error",
     message: "model_provider = \"{id}\", but there is no [model_providers.{id}] table: Codex stops with \"Model provider `{id}` not found\".",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_WIRE_API_CHAT: {
     level: "error",
     message: "[model_providers.{id}] has wire_api = \"chat\", which Codex no longer supports (it refuses to start): only \"responses\" works.",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_OTEL_NAMED_EXPORTER: {
     level: "error",
     message: "[{key}] is a named exporter table (the shape a widely shared article shows): Codex only accepts \"otlp-http\" or \"otlp-grpc\" there and refuses to load the file (unknown variant `{name}`).",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_AUTH_TABLE: {
     level: "warn",
     message: "cli_auth_credentials_store = \"{value}\" sits under [auth], where Codex ignores it: credentials stay in the default file store ($CODEX_HOME/auth.json).",
-    hint: MERGE + "{snippet}",
+    hint: MERGE + "{snippet:text}",
   },
   CONFIG_ENV_KEY_UNSET: {
     level: "error",
     message: "The active provider [model_providers.{id}] reads its API key from {var}, which is {state} in the environment Codex runs with: every request fails before it is sent.",
-    hint: "export {var}=<your key>   # or add the line {var}=<your key> to $CODEX_HOME/.env",
+    hint: "export {var:sh}=<your key>   # or add the line {var}=<your key> to $CODEX_HOME/.env",
   },
   CONFIG_ENV_KEY_UNSET_UNUSED: {
     level: "info",
     message: "[model_providers.{id}] reads its API key from {var}, which is {state}; harmless while another provider is active.",
-    hint: "export {var}=<your key>",
+    hint: "export {var:sh}=<your key>",
   },
   CONFIG_BEARER_ENV_UNSET: {
     level: "warn",
     message: "[mcp_servers.{server}] reads its bearer token from {var}, which is {state} in the environment Codex runs with: that MCP server cannot authenticate.",
-    hint: "export {var}=<token>   # or add the line {var}=<token> to $CODEX_HOME/.env",
+    hint: "export {var:sh}=<token>   # or add the line {var}=<token> to $CODEX_HOME/.env",
   },
   CONFIG_MCP_INLINE_BEARER: {
     level: "error",
@@ -103,7 +108,7 @@ const codes = {
   CONFIG_DOTENV_PROXY_DEAD: {
     level: "error",
     message: "{path} line {line} sets {var}={proxy}, but nothing answers there ({code}). A .env value overrides the shell's, so Codex's requests (and sandboxed commands) fail with only \"error sending request\".",
-    hint: "Start that proxy, or remove the stale line: {fix}",
+    hint: "Start that proxy, or remove the stale line: {fix:text}",
   },
   CONFIG_DOTENV_PROXY_UNCHECKED: {
     level: "info",
@@ -112,7 +117,7 @@ const codes = {
   CONFIG_DOTENV_CA_MISSING: {
     level: "error",
     message: "{path} line {line} sets {var}={value}, which does not exist ({why}). The .env value overrides the shell's, for Codex and for sandboxed commands.",
-    hint: "Point it at the real file, or remove the stale line: {fix}",
+    hint: "Point it at the real file, or remove the stale line: {fix:text}",
   },
 } as const;
 
@@ -128,11 +133,14 @@ export const configCheck = defineCheck({
     const emit = (issue: ConfigIssue) => findings.push(finding(issue.code as Code, issue.vars));
 
     if (config.error) {
-      if (config.error.kind === "read" || config.error.line === undefined) {
-        findings.push(finding("CONFIG_UNREADABLE", { path: config.path, qpath: shellQuote(config.path), detail: config.error.message.replace(/^cannot read:\s*/, "") }));
+      if (config.error.kind === "too-large") {
+        const { size, limit = CONFIG_FILE_LIMIT } = config.error;
+        findings.push(finding("CONFIG_TOO_LARGE", { path: config.path, size: size !== undefined ? formatBytes(size) : `more than ${formatBytes(limit)}`, limit: formatBytes(limit) }));
+      } else if (config.error.kind === "read" || config.error.line === undefined) {
+        findings.push(finding("CONFIG_UNREADABLE", { path: config.path, detail: config.error.message.replace(/^cannot read:\s*/, "") }));
       } else {
         findings.push(
-          finding("CONFIG_SYNTAX_ERROR", { path: config.path, qpath: shellQuote(config.path), line: config.error.line, column: config.error.column ?? "?", message: config.error.message }),
+          finding("CONFIG_SYNTAX_ERROR", { path: config.path, line: config.error.line, column: config.error.column ?? "?", message: config.error.message }),
         );
       }
     } else if (!config.exists) {
@@ -159,7 +167,7 @@ export const configCheck = defineCheck({
     dotenvIssues.forEach(emit);
 
     const problems = findings.filter((f) => f.level !== "info").length;
-    const what = config.error ? `${config.path} cannot be loaded` : config.exists ? "config.toml read" : "no config.toml (Codex defaults)";
+    const what = config.error?.kind === "too-large" ? `${config.path} not checked (over codex-doctor's size limit)` : config.error ? `${config.path} cannot be loaded` : config.exists ? "config.toml read" : "no config.toml (Codex defaults)";
     return {
       summary: problems === 0 ? what : `${what}; ${problems} problem(s)`,
       findings,

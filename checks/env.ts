@@ -4,12 +4,16 @@
 import { defineCheck, type Finding } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { OTHER_TOOL_CA_VARS, PROXY_VARS, varState } from "../src/env.js";
-import { readBoundedFile } from "../src/ca/file.js";
-import { unsetStep } from "../src/codex/dotenv.js";
+import { formatBytes, readBoundedFile } from "../src/ca/file.js";
+import { DOTENV_EXPANSION_BUDGET, DOTENV_VALUE_LIMIT, unsetStep } from "../src/codex/dotenv.js";
 import { certificateBlocks, parsePem } from "../src/ca/pem.js";
 import { fingerprints, isCorporateOnly } from "../src/ca/public-roots.js";
-import { parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { displayUrl, parseProxyUrl, redactUrl, resolveProxy } from "../src/net/proxy.js";
+import { proxyUrlFix } from "../src/net/proxy-url.js";
+import { shellQuote } from "../src/shell.js";
 import type { Table } from "../src/report/model.js";
+import { join } from "node:path";
+import { freshPath } from "../src/ca/pem-out.js";
 
 const codes = {
   CA_VAR_SELECTED: { level: "info", message: "{reason}." },
@@ -17,7 +21,7 @@ const codes = {
   CA_VAR_WHITESPACE: {
     level: "warn",
     message: "{var} is only whitespace (\"{value}\"): Codex treats that as a real path, not as unset.",
-    hint: "unset {var}",
+    hint: "unset {var:sh}",
   },
   CA_VARS_DIFFER: {
     level: "warn",
@@ -31,17 +35,22 @@ const codes = {
   BASE_ROOTS_CORPORATE_ONLY: {
     level: "warn",
     message: "{vars} replace the system roots for Codex and hold no public root ({count} certificate(s)): hosts your proxy does not intercept fail with UnknownIssuer.",
-    hint: "{unset}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle} corp-root.pem > ~/combined-ca.pem",
+    hint: "{unset:text}, and use CODEX_CA_CERTIFICATE, which adds to the system roots; or make SSL_CERT_FILE a combined bundle: cat {systemBundle:sh} {corporate:text} > {combined:sh}",
   },
   BASE_ROOTS_EMPTY: {
     level: "warn",
     message: "Codex's base root store is EMPTY ({errors}): {consequence}.",
-    hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). {unset}, or point them at a real bundle.",
+    hint: "An empty or wrong SSL_CERT_FILE/SSL_CERT_DIR empties the roots (rustls-native-certs does not fall back). {unset:text}, or point them at a real bundle.",
   },
   BASE_ROOTS_ERRORS: {
     level: "warn",
     message: "Loading the base roots reported: {errors}.",
-    hint: "Fix the paths, or {unset}",
+    hint: "Fix the paths, or {unset:text}",
+  },
+  BASE_ROOTS_DOCTOR_LIMIT: {
+    level: "warn",
+    message: "codex-doctor did not read all of Codex's base roots: {limits}. Codex has no such limit; the {count} certificate(s) the doctor did read may be only part of what Codex trusts.",
+    hint: "Check that {vars} name real CA locations (a CA bundle, a c_rehash directory listed once).",
   },
   BASE_ROOTS_FALLBACK: {
     level: "info",
@@ -54,13 +63,24 @@ const codes = {
   DOTENV_CODEX_KEY_IGNORED: {
     level: "warn",
     message: "{path} sets {var} on line {line}, but Codex never applies CODEX_* keys from .env: it has no effect.",
-    hint: "Export {var} in your shell profile instead (export {var}=…), or use SSL_CERT_FILE in .env.",
+    hint: "Export {var} in your shell profile instead (export {var:sh}=…), or use SSL_CERT_FILE in .env.",
   },
   DOTENV_UNREADABLE: {
     level: "warn",
     message: "{path} exists but cannot be read: {detail}.",
     hint: "Codex skips it too; fix its permissions or remove it.",
   },
+  DOTENV_TOO_LARGE: {
+    level: "warn",
+    message: "{path} is {size}: codex-doctor reads at most {limit} of it (its own limit, not Codex's). Codex reads and applies all of it, so which variables it sets there is unknown here.",
+    hint: "Check that {path} is the .env you meant: Codex applies every KEY=value line in it. Under {limit}, codex-doctor can check it.",
+  },
+  DOTENV_EXPANSION_LIMIT: {
+    level: "warn",
+    message: "{path} line {line}: {var} expands to {fullSize} through $NAME substitution{worst}; codex-doctor stopped expanding at its own limit ({limits}), so what it reports about {var}{others} is incomplete. Codex has no such limit: it builds every value in full, in memory, at every start.",
+    hint: "Look at line {line} of {path} and the lines it refers to: a line like A=$A$A doubles A each time. Write the value out directly.",
+  },
+  OTHER_CA_VAR_NOT_CHECKED: { level: "info", message: "{var}={value} was not compared with Codex's roots: {detail}." },
   OTHER_CA_VAR: { level: "info", message: "{var}={value}: {count} certificate(s){same}." },
   OTHER_CA_VAR_MISSING: {
     level: "warn",
@@ -70,12 +90,12 @@ const codes = {
   OTHER_CA_VAR_LACKS_CODEX_ROOTS: {
     level: "warn",
     message: "{var}={value} lacks {missing} of the certificate(s) Codex loads from {codexVar}: commands Codex runs ({tool}) will not trust your proxy.",
-    hint: "export {var}={codexPath}",
+    hint: "export {var:sh}={codexPath:sh}",
   },
   VERIFY_DISABLED: {
     level: "error",
     message: "{var}={value} switches TLS verification off for {tool}: every connection is open to interception and real failures are hidden.",
-    hint: "unset {var}, and trust the proxy's CA instead: export {caVar}=/path/to/corporate-root.pem",
+    hint: "unset {var:sh}, and trust the proxy's CA instead: export {caVar:sh}={caPath:sh}",
   },
   PROXY_FOR_TARGET: { level: "info", message: "{target}: {route}." },
   PROXY_BYPASSED: { level: "info", message: "{target}: direct ({bypass} bypasses the proxy)." },
@@ -87,12 +107,22 @@ const codes = {
   PROXY_SOCKS: {
     level: "warn",
     message: "{var} is a SOCKS proxy ({proxy}): many Codex builds cannot use SOCKS (they ignore it or fail with \"error sending request\").",
-    hint: "Use the HTTP CONNECT port of your proxy: export {var}=http://proxy.example:8080",
+    hint: "Use the HTTP CONNECT port of your proxy: export {var:sh}=http://proxy.example:8080",
   },
   PROXY_MALFORMED: {
     level: "warn",
-    message: "{var}={proxy} is not a valid proxy URL: Codex ignores it as if unset ({fallback}).",
+    message: "{var}={proxy} is not a valid proxy URL ({reason}): Codex ignores it as if unset ({fallback}).",
     hint: "Use the form http://[user:password@]host:port",
+  },
+  PROXY_URL_BROKEN: {
+    level: "error",
+    message: "{var}={proxy} cannot work: {reason}. Codex still selects it{where}, so every request fails with \"error sending request\".",
+    hint: "{fix}",
+  },
+  PROXY_PASSWORD_SPLIT: {
+    level: "warn",
+    message: "{var}={proxy}: the credentials hold an unencoded \"@\". Codex ends them at the first \"@\", so it sends only part of the password and the proxy will answer 407.",
+    hint: "{fix}",
   },
   PROXY_UNSUPPORTED_SCHEME: {
     level: "warn",
@@ -144,11 +174,22 @@ function selectionFindings(ctx: CheckContext, emit: Emit): Finding[] {
 function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   const base = ctx.ca.baseRoots;
   const envVars = ["SSL_CERT_FILE", "SSL_CERT_DIR"].filter((n) => ctx.env[n] !== undefined);
-  if (envVars.length === 0) return [];
+  const out: Finding[] = [];
+  const limited = (base.doctorLimits?.length ?? 0) > 0;
+  if (limited) {
+    const vars = envVars.length > 0 ? envVars.join(" and ") : "the system CA bundle";
+    out.push(emit("BASE_ROOTS_DOCTOR_LIMIT", { limits: base.doctorLimits?.join("; "), count: base.certificates.length, vars }));
+  }
+  if (envVars.length === 0) return out;
   const vars = envVars.join(" and ");
   if (base.fellBackToPlatform) return [emit("BASE_ROOTS_FALLBACK", { vars })];
   const unset = unsetStep(envVars, ctx.origins, ctx.dotenv);
-  const out: Finding[] = [];
+  // Past the doctor's own limit it cannot tell what Codex's store lacks: no EMPTY or corporate-only claim.
+  if (limited) {
+    out.push(emit("BASE_ROOTS_REPLACED", { vars, count: base.certificates.length }));
+    if (base.errors.length > 0) out.push(emit("BASE_ROOTS_ERRORS", { errors: base.errors.join("; "), unset }));
+    return out;
+  }
   if (base.certificates.length === 0) {
     const consequence = ctx.ca.bundle?.codexLoads
       ? "only the certificates of the selected bundle are trusted"
@@ -160,7 +201,22 @@ function baseRootFindings(ctx: CheckContext, emit: Emit): Finding[] {
   if (base.errors.length > 0) out.push(emit("BASE_ROOTS_ERRORS", { errors: base.errors.join("; "), unset }));
   // When SSL_CERT_FILE is itself the selected bundle, the bundle check reports this.
   const corporate = ctx.ca.selection.selectedBy === "SSL_CERT_FILE" && !ctx.env.SSL_CERT_DIR ? undefined : isCorporateOnly(ctx.ca);
-  if (corporate) out.push(emit("BASE_ROOTS_CORPORATE_ONLY", { vars, count: corporate.count, systemBundle: corporate.systemBundle, unset }));
+  if (corporate) {
+    // The corporate certificates are in what SSL_CERT_FILE / SSL_CERT_DIR name: use those, not a placeholder.
+    const file = ctx.env.SSL_CERT_FILE;
+    const dir = ctx.env.SSL_CERT_DIR?.split(":").find((d) => d !== "");
+    const corporateFiles = file ? shellQuote(file) : dir ? `${shellQuote(dir)}/*.pem` : "corp-root.pem";
+    out.push(
+      emit("BASE_ROOTS_CORPORATE_ONLY", {
+        vars,
+        count: corporate.count,
+        systemBundle: corporate.systemBundle,
+        corporate: corporateFiles,
+        combined: freshPath(join(ctx.homedir, "combined-ca.pem")),
+        unset,
+      }),
+    );
+  }
   return out;
 }
 
@@ -173,6 +229,21 @@ function dotenvFindings(ctx: CheckContext, emit: Emit): Finding[] {
   const out: Finding[] = [];
   const d = ctx.dotenv;
   if (d.readError) out.push(emit("DOTENV_UNREADABLE", { path: d.path, detail: d.readError }));
+  if (d.tooLarge) {
+    const size = d.tooLarge.size !== undefined ? formatBytes(d.tooLarge.size) : `more than ${formatBytes(d.tooLarge.limit)}`;
+    out.push(emit("DOTENV_TOO_LARGE", { path: d.path, size, limit: formatBytes(d.tooLarge.limit) }));
+  }
+  const cut = d.entries.filter((e) => e.truncated);
+  if (cut.length > 0) {
+    const chars = (n: number) => `${n.toLocaleString("en-US")} characters`;
+    const length = (e: (typeof cut)[number]) => e.truncated?.fullLength ?? 0;
+    const first = cut[0];
+    const largest = cut.reduce((a, b) => (length(b) > length(a) ? b : a));
+    const worst = largest === first ? "" : `, and ${largest.key} on line ${largest.line} to ${chars(length(largest))}`;
+    const others = cut.length > 1 ? ` and ${cut.length - 1} later value(s)` : "";
+    const limits = `${chars(DOTENV_VALUE_LIMIT)} per value, ${chars(DOTENV_EXPANSION_BUDGET)} substituted in all`;
+    out.push(emit("DOTENV_EXPANSION_LIMIT", { path: d.path, line: first.line, var: first.key, fullSize: chars(length(first)), worst, limits, others }));
+  }
   const relevant = new Set<string>(["SSL_CERT_FILE", "SSL_CERT_DIR", ...OTHER_TOOL_CA_VARS, ...PROXY_VARS]);
   for (const entry of d.entries) {
     if (entry.ignored) {
@@ -185,9 +256,9 @@ function dotenvFindings(ctx: CheckContext, emit: Emit): Finding[] {
   return out;
 }
 
-async function pemFingerprints(path: string): Promise<{ ok: true; set: Set<string> } | { ok: false; detail: string }> {
+async function pemFingerprints(path: string): Promise<{ ok: true; set: Set<string> } | { ok: false; detail: string; doctorLimit?: boolean }> {
   const read = await readBoundedFile(path);
-  if (!read.ok) return { ok: false, detail: read.rustError };
+  if (!read.ok) return { ok: false, detail: read.rustError, doctorLimit: read.problem === "too-large" };
   const certs = certificateBlocks(parsePem(read.bytes));
   return { ok: true, set: fingerprints(certs) };
 }
@@ -216,7 +287,7 @@ async function comparisonFindings(ctx: CheckContext, emit: Emit): Promise<Findin
     if (value === undefined || value === "") continue;
     const prints = await pemFingerprints(value);
     if (!prints.ok) {
-      out.push(emit("OTHER_CA_VAR_MISSING", { var: name, value, detail: prints.detail }));
+      out.push(emit(prints.doctorLimit ? "OTHER_CA_VAR_NOT_CHECKED" : "OTHER_CA_VAR_MISSING", { var: name, value, detail: prints.detail }));
       continue;
     }
     const missing = [...codexSet].filter((f) => !prints.set.has(f)).length;
@@ -235,7 +306,11 @@ function verifyFindings(ctx: CheckContext, emit: Emit): Finding[] {
   return VERIFY_SWITCHES.filter((s) => {
     const value = ctx.env[s.var];
     return value !== undefined && s.disabled(value);
-  }).map((s) => emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar }));
+  }).map((s) => {
+    // The bundle Codex already loads is the CA to give the other tool; a placeholder only when there is none.
+    const known = ctx.ca.selection.path && ctx.ca.bundle?.codexLoads ? ctx.ca.selection.path : undefined;
+    return emit("VERIFY_DISABLED", { var: s.var, value: ctx.env[s.var], tool: s.tool, caVar: s.caVar, caPath: known ?? "/path/to/corporate-root.pem" });
+  });
 }
 
 function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; table: Table } {
@@ -253,13 +328,13 @@ function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; ta
       const p = skipped.proxy;
       findings.push(
         p.problem === "malformed"
-          ? emit("PROXY_MALFORMED", { var: skipped.via, proxy: p.display, fallback })
+          ? emit("PROXY_MALFORMED", { var: skipped.via, proxy: p.display, reason: p.reason ?? "unparseable", fallback })
           : emit("PROXY_UNSUPPORTED_SCHEME", { var: skipped.via, proxy: p.display, scheme: p.scheme, fallback }),
       );
     }
     if (decision.bypassedBy) {
       findings.push(emit("PROXY_BYPASSED", { target: host, bypass: decision.bypassedBy }));
-      table.rows.push([target.url, `direct (${decision.bypassedBy})`]);
+      table.rows.push([displayUrl(target.url), `direct (${decision.bypassedBy})`]);
       continue;
     }
     if (!decision.proxy) {
@@ -267,16 +342,25 @@ function proxyFindings(ctx: CheckContext, emit: Emit): { findings: Finding[]; ta
         findings.push(emit("HTTP_PROXY_IGNORED", { target: host }));
         httpOnlyReported = true;
       }
-      table.rows.push([target.url, "direct"]);
+      table.rows.push([displayUrl(target.url), "direct"]);
       continue;
     }
     const p = decision.proxy;
     const via = decision.via ?? "";
-    table.rows.push([target.url, `${p.display} (${via})`]);
+    if (p.problem === "broken") {
+      table.rows.push([displayUrl(target.url), `${p.display} (${via}): unusable`]);
+      if (reported.has(via)) continue;
+      reported.add(via);
+      const where = p.intended ? ` but connects to a host taken from the credentials instead of ${p.intended}` : "";
+      findings.push(emit("PROXY_URL_BROKEN", { var: via, proxy: p.display, reason: p.reason ?? "it is unusable", where, fix: proxyUrlFix(p, via) }));
+      continue;
+    }
+    table.rows.push([displayUrl(target.url), `${p.display} (${via})`]);
     findings.push(emit("PROXY_FOR_TARGET", { target: host, route: `through ${p.display} (${via})` }));
     if (reported.has(via)) continue;
     reported.add(via);
     if (p.problem === "socks") findings.push(emit("PROXY_SOCKS", { var: via, proxy: p.display }));
+    if (p.passwordTruncated) findings.push(emit("PROXY_PASSWORD_SPLIT", { var: via, proxy: p.display, fix: proxyUrlFix(p, via) }));
   }
   return { findings, table };
 }

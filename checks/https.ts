@@ -11,6 +11,7 @@ import { blockPage } from "../src/net/block-page.js";
 import { chainData } from "../src/net/chain-table.js";
 import type { PresentedChain } from "../src/net/establish.js";
 import type { Target } from "../src/codex/endpoints.js";
+import { displayUrl } from "../src/net/url-text.js";
 
 const codes = {
   ...NET_CODES,
@@ -37,7 +38,7 @@ const codes = {
 } as const;
 
 function requestData(target: Target, status: number | null, stage: string, code: string | null, chain: PresentedChain | undefined) {
-  return { id: target.id, url: target.url, method: target.method, status, stage, code, chain: chainData(chain) };
+  return { id: target.id, url: displayUrl(target.url), method: target.method, status, stage, code, chain: chainData(chain) };
 }
 
 export const httpsCheck = defineCheck({
@@ -58,9 +59,11 @@ export const httpsCheck = defineCheck({
         if (url.pathname.endsWith("/oauth/token") && ctx.ca.trust.loginFails) {
           const codexMessage = ctx.ca.bundle?.codexMessage ?? "";
           // Observed with the real CLI: a refused bundle breaks login, but `codex exec` with saved
-          // credentials still works when the base roots verify the model host.
+          // credentials still works when the base roots verify the model host. Not when the refused
+          // file is SSL_CERT_FILE: the base roots come from that same file, and the e2e showed the
+          // HTTPS path failing with it although rustls-native-certs would load its first blocks.
           findings.push(
-            ctx.auth.credentials && facts.ok
+            ctx.auth.credentials && facts.ok && ctx.ca.selection.sourceEnv !== "SSL_CERT_FILE"
               ? finding("LOGIN_AFFECTED_BY_BUNDLE", { codexMessage, auth: ctx.auth.why, host })
               : finding("LOGIN_BUNDLE_REFUSED", { codexMessage }),
           );
@@ -74,7 +77,7 @@ export const httpsCheck = defineCheck({
         const probe = await probeHttp({ target, route: facts.route, connect: () => connectAsCodex(ctx, url, facts.route, signal), timeoutMs: ctx.options.timeoutMs, signal });
         if (probe.ok) {
           const block = blockPage(probe.answer, facts.interception !== undefined);
-          const vars = { method: target.method, url: target.url, status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
+          const vars = { method: target.method, url: displayUrl(target.url), status: probe.answer.status, host, route, vendor: block?.vendor ?? "" };
           findings.push(finding(block ? "PROXY_BLOCK_PAGE" : "ORIGIN_ANSWERED", vars));
         } else {
           const d = await diagnoseFailure(ctx, url, probe.route, probe.failure);

@@ -4,7 +4,7 @@
 // (Codex starts without its tools). Disabled servers are skipped; stdio servers (`command`) have
 // no connection to probe. `bearer_token_env_var` / `env_http_headers` naming unset variables are
 // flagged — by name only, values are never read into a finding.
-import { defineCheck, makeFinding, type Finding, type FindingSpec, type Vars } from "../src/check.js";
+import { defineCheck, fillTemplate, makeFinding, type Finding, type FindingSpec, type Vars } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { isTable, type TomlTable } from "../src/codex/config.js";
 import type { Target } from "../src/codex/endpoints.js";
@@ -56,7 +56,7 @@ const codes = {
   MCP_TOKEN_ENV_UNSET: {
     level: "info",
     message: "MCP server \"{name}\": bearer_token_env_var names {var}, which is {state} in Codex's environment, so Codex fails to start this server (\"Environment variable {var} for MCP server '{name}' is {state}\").",
-    hint: "export {var}=<token> before starting Codex, or put it in $CODEX_HOME/.env.",
+    hint: "export {var:sh}=<token> before starting Codex, or put it in $CODEX_HOME/.env.",
   },
   MCP_HEADER_ENV_UNSET: {
     level: "info",
@@ -72,13 +72,13 @@ const codes = {
   },
   MCP_REQUIRED_FAILED: {
     level: "error",
-    message: "Required MCP server \"{name}\" ({url}) cannot be reached: {cause} [{causeCode}]. Codex will not start a session while a required MCP server fails.",
-    hint: "{fix}\nOr, if you can work without it: set required = false under [mcp_servers.{name}].",
+    message: "Required MCP server \"{name}\" ({url}) cannot be reached: {cause:text} [{causeCode}]. Codex will not start a session while a required MCP server fails.",
+    hint: "{fix:text}\nOr, if you can work without it: set required = false under [mcp_servers.{name}].",
   },
   MCP_OPTIONAL_FAILED: {
     level: "warn",
-    message: "MCP server \"{name}\" ({url}) cannot be reached: {cause} [{causeCode}]. Codex starts without its tools.",
-    hint: "{fix}",
+    message: "MCP server \"{name}\" ({url}) cannot be reached: {cause:text} [{causeCode}]. Codex starts without its tools.",
+    hint: "{fix:text}",
   },
 } satisfies Record<string, FindingSpec>;
 
@@ -189,8 +189,8 @@ async function probeRemote(ctx: CheckContext, remote: Remote, finding: Emit, sig
     if (block) {
       failed(
         "PROXY_BLOCK_PAGE",
-        `HTTP ${probe.answer.status} from a proxy block page${block.vendor}, not from the server`,
-        `Your proxy's policy blocks ${host}. Ask your network team to allow ${host} for Codex (category/URL allow-list).`,
+        fillTemplate("HTTP {status} from a proxy block page{vendor}, not from the server", { status: probe.answer.status, vendor: block.vendor }),
+        fillTemplate("Your proxy's policy blocks {host}. Ask your network team to allow {host} for Codex (category/URL allow-list).", { host }),
       );
     } else {
       findings.push(finding("MCP_REACHABLE", { name, required: remote.required ? " (required)" : "", url: shown, status: probe.answer.status, route }));

@@ -7,7 +7,7 @@
 // certificate after the handshake (TLS 1.3). The file checks run offline; only the handshake is
 // skipped with --offline, so this check is not marked `network`.
 import { resolve as resolvePath } from "node:path";
-import { defineCheck, type Finding, type FindingSpec, type Vars } from "../src/check.js";
+import { defineCheck, fillTemplate, type Finding, type FindingSpec, type Vars } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { isTable, type TomlTable } from "../src/codex/config.js";
 import { readBoundedFile } from "../src/ca/file.js";
@@ -74,10 +74,15 @@ const codes = {
     message: "{role} = \"{written}\" resolves to {path}, which does not exist: Codex cannot build the {slots} exporter.",
     hint: "Fix the path in config.toml (relative paths resolve against $CODEX_HOME, {codexHome}; \"~/\" is your home directory).",
   },
+  OTEL_FILE_NOT_READ: {
+    level: "warn",
+    message: "{role} {path} was not checked: {detail}.",
+    hint: "Check that {path} is the PEM file you meant for the {slots} exporter.",
+  },
   OTEL_FILE_UNREADABLE: {
     level: "error",
     message: "{role} {path} cannot be read ({detail}): Codex cannot build the {slots} exporter.",
-    hint: "Make the file readable by the user who runs Codex: ls -l {path}",
+    hint: "Make the file readable by the user who runs Codex: ls -l {path:sh}",
   },
   OTEL_CA_INVALID: {
     level: "error",
@@ -102,7 +107,7 @@ const codes = {
   OTEL_KEY_MISMATCH: {
     level: "error",
     message: "client-private-key {keyPath} does not belong to client-certificate {certPath} (\"{subject}\"): no collector can accept this identity.",
-    hint: "Use the key the certificate was issued for. Compare: openssl x509 -in {certPath} -noout -pubkey | openssl sha256; openssl pkey -in {keyPath} -pubout | openssl sha256",
+    hint: "Use the key the certificate was issued for. Compare: openssl x509 -in {certPath:sh} -noout -pubkey | openssl sha256; openssl pkey -in {keyPath:sh} -pubout | openssl sha256",
   },
   OTEL_CLIENT_CERT_EXPIRED: {
     level: "error",
@@ -122,12 +127,12 @@ const codes = {
   OTEL_CLIENT_CERT_NO_CLIENT_AUTH: {
     level: "error",
     message: "The client certificate \"{subject}\" ({path}) has an extended key usage without clientAuth ({eku}): a verifying collector rejects it.",
-    hint: "Ask for a certificate issued for client authentication (EKU clientAuth, 1.3.6.1.5.5.7.3.2). Inspect it with: openssl x509 -in {path} -noout -ext extendedKeyUsage",
+    hint: "Ask for a certificate issued for client authentication (EKU clientAuth, 1.3.6.1.5.5.7.3.2). Inspect it with: openssl x509 -in {path:sh} -noout -ext extendedKeyUsage",
   },
   OTEL_CLIENT_CERT_KEY_USAGE: {
     level: "error",
     message: "The client certificate \"{subject}\" ({path}) has a keyUsage without digitalSignature ({usages}): it cannot sign the TLS handshake as a client.",
-    hint: "Ask for a certificate with keyUsage digitalSignature. Inspect it with: openssl x509 -in {path} -noout -ext keyUsage",
+    hint: "Ask for a certificate with keyUsage digitalSignature. Inspect it with: openssl x509 -in {path:sh} -noout -ext keyUsage",
   },
   OTEL_CLIENT_CERT_OK: {
     level: "info",
@@ -160,12 +165,12 @@ const codes = {
   OTEL_COLLECTOR_UNTRUSTED: {
     level: "error",
     message: "The collector {host} presented a certificate chain that fails verification against {trust}: {detail} (webpki {code}).",
-    hint: "{fix}",
+    hint: "{fix:text}",
   },
   OTEL_COLLECTOR_INTERCEPTED: {
     level: "error",
     message: "TLS to the collector {host} is intercepted by the proxy {proxy}{vendor}: the chain ends at \"{issuer}\", not at the collector's CA. A client certificate cannot pass through a TLS-inspecting proxy.",
-    hint: "Ask your network team to exempt {hostname} from TLS inspection, or, if the collector is reachable without the proxy, bypass it: export NO_PROXY={hostname}",
+    hint: "Ask your network team to exempt {hostname} from TLS inspection, or, if the collector is reachable without the proxy, bypass it: export NO_PROXY={hostname:sh}",
   },
   OTEL_CLIENT_CERT_REQUIRED: {
     level: "error",
@@ -175,7 +180,7 @@ const codes = {
   OTEL_CLIENT_CERT_REJECTED: {
     level: "error",
     message: "The collector {host} rejected the client certificate \"{subject}\" (TLS alert \"{alert}\"{when}): {why}.",
-    hint: "Ask the collector's operators which CA they accept for clients and get a certificate from it (in date, EKU clientAuth). Test by hand: openssl s_client -connect {host} -cert {certPath} -key {keyPath}",
+    hint: "Ask the collector's operators which CA they accept for clients and get a certificate from it (in date, EKU clientAuth). Test by hand: openssl s_client -connect {host:sh} -cert {certPath:sh} -key {keyPath:sh}",
   },
   OTEL_COLLECTOR_CLOSED: {
     level: "error",
@@ -311,7 +316,7 @@ async function readTls(
   const slots = spec.slots.join(", ");
   if (!read.ok) {
     if (read.problem === "missing") out.push(finding("OTEL_FILE_MISSING", { role: key, written, path, slots, codexHome: ctx.codexHome }));
-    else out.push(finding("OTEL_FILE_UNREADABLE", { role: key, path, detail: read.rustError, slots }));
+    else out.push(finding(read.problem === "too-large" ? "OTEL_FILE_NOT_READ" : "OTEL_FILE_UNREADABLE", { role: key, path, detail: read.rustError, slots }));
     return { key, path };
   }
   return { key, path, bytes: read.bytes };
@@ -573,17 +578,22 @@ async function judgeVerify(
   const caPath = checked.data.caCertificate as string | undefined;
   const lines: string[] = [];
   if (f.code === "UnknownIssuer") {
+    const vars = { issuer, caPath };
     if (caPath && spec.kind === "otlp-http") {
-      lines.push(`The chain ends at "${issuer}", which is not in ${caPath}. Put the CA that issued the collector's certificate into that file (for otlp-http it replaces every other root):`);
+      lines.push(fillTemplate(`The chain ends at "{issuer}", which is not in {caPath}. Put the CA that issued the collector's certificate into that file (for otlp-http it replaces every other root):`, vars));
     } else if (caPath) {
-      lines.push(`The chain ends at "${issuer}", which is neither in ${caPath} nor among the base roots. Put the CA that issued the collector's certificate into that file.`);
+      lines.push(fillTemplate(`The chain ends at "{issuer}", which is neither in {caPath} nor among the base roots. Put the CA that issued the collector's certificate into that file.`, vars));
     } else {
-      lines.push(`The chain ends at "${issuer}". Give the exporter the collector's CA:`);
+      lines.push(fillTemplate(`The chain ends at "{issuer}". Give the exporter the collector's CA:`, vars));
     }
     lines.push(`[otel.${slot}."${spec.kind}".tls]`, `ca-certificate = "/path/to/collector-ca.pem"`);
     if (codexTrusts) lines.push("(Codex's own bundle, CODEX_CA_CERTIFICATE / SSL_CERT_FILE, trusts this chain, but OTel exporters do not use it.)");
   } else {
-    lines.push(`The collector's certificate itself is the problem (${f.verify?.error?.detail ?? f.code}); its operators must fix it, or the endpoint must use a name the certificate covers.`);
+    lines.push(
+      fillTemplate("The collector's certificate itself is the problem ({detail}); its operators must fix it, or the endpoint must use a name the certificate covers.", {
+        detail: f.verify?.error?.detail ?? f.code,
+      }),
+    );
   }
   return finding("OTEL_COLLECTOR_UNTRUSTED", {
     host,

@@ -5,7 +5,7 @@
 // keeps the user's policy, rejects the article's [shell_environment] shape, and (unless --offline)
 // proves it: a child Node process with exactly the sandbox environment connects to the model
 // endpoint through the proxy and reports whether it trusts the chain.
-import { defineCheck, type Finding } from "../src/check.js";
+import { defineCheck, fillTemplate, type Finding } from "../src/check.js";
 import type { CheckContext } from "../src/context.js";
 import { isTable, selectedProfile, type TomlTable } from "../src/codex/config.js";
 import { API_BASE } from "../src/codex/endpoints.js";
@@ -27,13 +27,14 @@ import {
   type ShellEnvPolicy,
   type VarFate,
 } from "../src/codex/policy.js";
-import { tomlKey } from "../src/codex/toml.js";
+import { tomlKey, tomlString } from "../src/codex/toml.js";
 import { runEgressProbe, type EgressResult } from "../src/net/egress.js";
-import { parseProxyUrl, redactUrl } from "../src/net/proxy.js";
+import { displayUrl, parseProxyUrl, redactUrl } from "../src/net/proxy.js";
+import { passwordOf } from "../src/net/url-text.js";
 import type { Table } from "../src/report/model.js";
 import { isSecretName } from "../src/env.js";
 import { nearMiss } from "../src/codex/config-lint.js";
-import { shellQuote } from "../src/report/shell.js";
+import { bound, PASTE_LIMIT } from "../src/echo.js";
 
 /** Where sandbox_mode must change: the active profile overrides the top level. */
 function networkSnippet(profile: string | undefined): string {
@@ -48,6 +49,10 @@ const codes = {
     level: "info",
     message: "config.toml cannot be loaded ({detail}), so Codex does not start and runs no command; the config check explains it.",
   },
+  SANDBOX_CONFIG_NOT_READ: {
+    level: "info",
+    message: "config.toml was not read ({detail}), so the sandbox settings are unknown here; the config check explains it.",
+  },
   SANDBOX_POLICY_DEFAULT: {
     level: "info",
     message: "No [shell_environment_policy]: Codex passes its whole environment to sandboxed commands (inherit = \"all\"; the *KEY*/*SECRET*/*TOKEN* default excludes are off unless ignore_default_excludes = false).",
@@ -59,17 +64,17 @@ const codes = {
   SANDBOX_POLICY_INVALID: {
     level: "error",
     message: "[shell_environment_policy] has {count} invalid value(s) (first: {first}): Codex refuses to load config.toml, so no command runs. The evaluation below ignores those values.",
-    hint: "{example}",
+    hint: "{example:text}",
   },
   SANDBOX_POLICY_UNKNOWN_KEY: {
     level: "warn",
     message: "[shell_environment_policy] has {key}, which Codex ignores{meant}.",
-    hint: "{snippet}",
+    hint: "{snippet:text}",
   },
   SANDBOX_ARTICLE_SHAPE: {
     level: "warn",
     message: "{table} is not a Codex setting: Codex ignores it (0.171 only warns \"unrecognized configuration setting\" at startup). {effect}",
-    hint: "{snippet}",
+    hint: "{snippet:text}",
   },
   SANDBOX_MODE: {
     level: "info",
@@ -86,7 +91,7 @@ const codes = {
   SANDBOX_NETWORK_DISABLED: {
     level: "info",
     message: "Sandboxed commands have no network: {why}. Codex blocks their connections and sets CODEX_SANDBOX_NETWORK_DISABLED=1, so `npm install` or `curl` fail before any TLS and CA variables do not matter there.",
-    hint: "To give commands network:\n{snippet}",
+    hint: "To give commands network:\n{snippet:text}",
   },
   SANDBOX_NETWORK_ACCESS_IGNORED: {
     level: "warn",
@@ -116,7 +121,7 @@ const codes = {
   SANDBOX_SET_DROPPED: {
     level: "warn",
     message: "set assigns {var}, but include_only ({patterns}) drops it again: include_only runs after set.",
-    hint: "Add it to include_only:\ninclude_only = [{includeOnly}]",
+    hint: "Add it to include_only:\ninclude_only = [{includeOnly:text}]",
   },
   SANDBOX_NODE_CA_MISSING: {
     level: "warn",
@@ -125,7 +130,7 @@ const codes = {
   SANDBOX_FIX: {
     level: "warn",
     message: "To let {vars} reach sandboxed commands while keeping your policy, {action} {path}:",
-    hint: "{snippet}",
+    hint: "{snippet:text}",
   },
   SANDBOX_BASHRC: {
     level: "info",
@@ -146,12 +151,12 @@ const codes = {
   SANDBOX_EGRESS_UNTRUSTED: {
     level: "error",
     message: "A Node process with exactly the sandbox environment reached {url} {route} but did NOT trust the certificate chain ({code}){note}. This is what a sandboxed `npm install` or `codex exec \"curl -sI {url}\"` runs into.",
-    hint: "{fix}",
+    hint: "{fix:text}",
   },
   SANDBOX_EGRESS_PROXY_REFUSED: {
     level: "warn",
     message: "From the sandbox environment, the proxy {proxy} ({via}) answered {status} to CONNECT {host}.",
-    hint: "{fix}",
+    hint: "{fix:text}",
   },
   SANDBOX_EGRESS_CONNECT_FAILED: {
     level: "warn",
@@ -190,11 +195,11 @@ function setEntry(name: string, value: string): RenderEntry {
   if (isSecretName(name)) return { value: "<your value>", comment: "keep your current value" };
   if (isProxyVar(name)) {
     const p = parseProxyUrl(value.trim());
-    return p.password !== undefined ? { value: p.display, comment: "replace **** with the proxy password" } : { value: value.trim() };
+    return passwordOf(value.trim(), true) !== undefined ? { value: bound(p.display, PASTE_LIMIT), comment: "replace **** with the proxy password" } : { value: bound(value.trim(), PASTE_LIMIT) };
   }
   // Any other URL with credentials (a package index, say): mask them and say so.
   const masked = redactUrl(value);
-  return masked !== value ? { value: masked, comment: "replace **** with your current password" } : { value };
+  return masked !== value ? { value: bound(masked, PASTE_LIMIT), comment: "replace **** with your current password" } : { value: bound(value, PASTE_LIMIT) };
 }
 
 /** "Core" or "CORE" meant "core", not the wide-open default. */
@@ -343,10 +348,15 @@ function egressFindings(
           ? `, although NODE_EXTRA_CA_CERTS=${display("NODE_EXTRA_CA_CERTS", node.value ?? "")} reaches it`
           : "";
       let fix: string;
+      // The bundle Codex already loads holds the corporate root: name it rather than a placeholder.
+      const codexBundle = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : undefined;
       if (node.reaches && !ignored) {
-        fix = `NODE_EXTRA_CA_CERTS=${node.value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat /path/to/corporate-root.pem >> ${shellQuote(node.value ?? "")}`;
+        fix = fillTemplate("NODE_EXTRA_CA_CERTS={value} lacks the CA that signed the proxy's certificates; append your corporate root to it:\ncat {root:sh} >> {value:sh}", {
+          value: node.value ?? "",
+          root: codexBundle ?? "/path/to/corporate-root.pem",
+        });
       } else {
-        const path = ctx.ca.selection.path && ctx.ca.codexLoads ? ctx.ca.selection.path : "/path/to/corporate-root.pem";
+        const path = codexBundle ?? "/path/to/corporate-root.pem";
         const extra = node.reaches || !needsNode ? [{ name: "NODE_EXTRA_CA_CERTS", value: path, fate: { ...node, reaches: false, removedBy: undefined } }] : [];
         fix = `${ignored ? "Node cannot load that NODE_EXTRA_CA_CERTS file (it must be a readable PEM file). " : ""}Give sandboxed Node tools your corporate root; in config.toml:\n${policyFix(extra)}`;
       }
@@ -357,8 +367,11 @@ function egressFindings(
       const p = parseProxyUrl((env[r?.via ?? ""] ?? "").trim());
       const fix =
         status === 407
-          ? `The proxy wants credentials the sandbox environment does not carry; put them in the proxy URL (shell or $CODEX_HOME/.env):\nexport ${r?.via ?? "HTTPS_PROXY"}=${p.scheme || "http"}://user:password@${p.host}:${p.port}`
-          : `Ask your proxy team to allow ${host}, or add it to NO_PROXY if it must go direct.`;
+          ? fillTemplate("The proxy wants credentials the sandbox environment does not carry; put them in the proxy URL (shell or $CODEX_HOME/.env):\nexport {via:sh}={url:sh}", {
+              via: r?.via ?? "HTTPS_PROXY",
+              url: `${p.scheme || "http"}://user:password@${p.host}:${p.port}`,
+            })
+          : fillTemplate("Ask your proxy team to allow {host}, or add it to NO_PROXY if it must go direct.", { host });
       return [emit("SANDBOX_EGRESS_PROXY_REFUSED", { proxy, via: r?.via ?? "", status, host, fix })];
     }
     case "connect-failed":
@@ -415,7 +428,7 @@ export const sandboxCheck = defineCheck({
       return {
         status: "skip",
         summary: "config.toml cannot be loaded",
-        findings: [emit("SANDBOX_CONFIG_UNREADABLE", { detail: ctx.config.error.message })],
+        findings: [emit(ctx.config.error.kind === "too-large" ? "SANDBOX_CONFIG_NOT_READ" : "SANDBOX_CONFIG_UNREADABLE", { detail: ctx.config.error.message })],
         data: {},
       };
     }
@@ -431,8 +444,8 @@ export const sandboxCheck = defineCheck({
         first.path === "shell_environment_policy"
           ? '[shell_environment_policy]\ninherit = "all"'
           : first.expected.startsWith("one of")
-            ? `[shell_environment_policy]\n${first.path.split(".").pop()} = "${meantInherit(first.got)}"`
-            : `# ${first.path} must be ${first.expected}; see the config check for the corrected line`;
+            ? `[shell_environment_policy]\n${tomlKey(first.path.split(".").pop() ?? "inherit")} = "${meantInherit(first.got)}"`
+            : fillTemplate("# {path} must be {expected}; see the config check for the corrected line", { path: first.path, expected: first.expected });
       findings.push(emit("SANDBOX_POLICY_INVALID", { count: typeIssues.length, first: `${first.path} is ${first.got}, expected ${first.expected}`, example }));
     }
     for (const issue of parsed.issues.filter((i) => i.problem === "unknown-key")) {
@@ -448,7 +461,7 @@ export const sandboxCheck = defineCheck({
       } else if (meant === "include_only" && Array.isArray(value)) {
         snippet = `[shell_environment_policy]\ninclude_only = [${value.map((v) => JSON.stringify(String(v))).join(", ")}]`;
       } else if (meant) {
-        snippet = `[shell_environment_policy]\n${meant} = …   # rename ${key} to ${meant}`;
+        snippet = fillTemplate("[shell_environment_policy]\n{meant} = …   # rename {key} to {meant}", { meant, key });
       }
       findings.push(emit("SANDBOX_POLICY_UNKNOWN_KEY", { key, meant: meant ? `; you probably meant ${meant}` : "", snippet }));
     }
@@ -502,9 +515,9 @@ export const sandboxCheck = defineCheck({
     for (const [name, value] of parsed.policy.set) {
       const fate = evaluation.fate(name);
       if (!fate.setDroppedByIncludeOnly) continue;
-      const patterns = parsed.policy.includeOnly.map((p) => JSON.stringify(p)).join(", ");
+      const patterns = parsed.policy.includeOnly.map(tomlString).join(", ");
       findings.push(
-        emit(networkOn ? "SANDBOX_SET_DROPPED" : "SANDBOX_SET_DROPPED_NO_NETWORK", { var: name, patterns, includeOnly: `${patterns}, ${JSON.stringify(name)}` }),
+        emit(networkOn ? "SANDBOX_SET_DROPPED" : "SANDBOX_SET_DROPPED_NO_NETWORK", { var: name, patterns, includeOnly: `${patterns}, ${tomlString(name)}` }),
       );
       if (watch.includes(name)) needs.push({ name, value, fate });
     }
@@ -556,7 +569,7 @@ export const sandboxCheck = defineCheck({
     if (egress) {
       const policyFix = (extra: Need[]) => buildFix(parsed.policy, [...needs.filter((n) => !extra.some((e) => e.name === n.name)), ...extra]).snippet;
       const needsNode = needs.some((n) => n.name === "NODE_EXTRA_CA_CERTS");
-      egressOut.push(...egressFindings(emit, egress, url, spawnEnv, ctx, policyFix, evaluation, needsNode));
+      egressOut.push(...egressFindings(emit, egress, displayUrl(url), spawnEnv, ctx, policyFix, evaluation, needsNode));
     }
     findings.push(...egressOut);
 

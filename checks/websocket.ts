@@ -10,6 +10,7 @@ import { vendorFromHeaders } from "../src/net/vendors.js";
 import { chainData } from "../src/net/chain-table.js";
 import type { PresentedChain } from "../src/net/establish.js";
 import type { Target } from "../src/codex/endpoints.js";
+import { displayUrl } from "../src/net/url-text.js";
 
 const FALLBACK_HINT =
   "Codex retries the WebSocket (stream_max_retries, default 5) and then falls back to HTTPS on every turn, costing seconds each time. Ask your network team to allow WebSocket upgrades to {host}; for a custom provider you can turn WebSockets off: [model_providers.<id>] supports_websockets = false";
@@ -49,7 +50,7 @@ function httpsTwin(target: Target): Target {
 }
 
 function upgradeData(target: Target, outcome: string, status: number | null, stage: string | null, code: string | null, chain: PresentedChain | undefined) {
-  return { url: target.url, outcome, status, stage, code, chain: chainData(chain) };
+  return { url: displayUrl(target.url), outcome, status, stage, code, chain: chainData(chain) };
 }
 
 export const websocketCheck = defineCheck({
@@ -68,7 +69,7 @@ export const websocketCheck = defineCheck({
         const findings: Finding[] = [];
         const facts = await connectionAsCodex(ctx, url, signal);
         const route = facts.route.proxy ? ` through ${facts.route.proxy.display}` : "";
-        const base = { url: target.url, host, route };
+        const base = { url: displayUrl(target.url), host, route };
         if (!facts.ok && facts.failure) {
           // Only when run without the proxy check (which otherwise owns this verdict).
           const d = await diagnoseFailure(ctx, url, facts.route, facts.failure, facts.missingIssuerFound);
@@ -113,7 +114,7 @@ export const websocketCheck = defineCheck({
     const findings = results.flatMap((r) => r.findings);
     const bad = results.filter((r) => r.findings.some((f) => f.level !== "info"));
     return {
-      summary: bad.length === 0 ? "WebSocket upgrade works over verified TLS" : `WebSocket problems: ${bad.map((r) => r.target.url).join(", ")}`,
+      summary: bad.length === 0 ? "WebSocket upgrade works over verified TLS" : `WebSocket problems: ${bad.map((r) => displayUrl(r.target.url)).join(", ")}`,
       findings,
       data: { upgrades: results.map((r) => r.data) },
     };

@@ -1,6 +1,8 @@
 // The check contract. A check declares its finding codes up front (message + hint templates),
 // reads only the CheckContext and returns data; it never prints and never throws on purpose.
 import type { CheckContext } from "./context.js";
+import { echo } from "./echo.js";
+import { shellQuote } from "./shell.js";
 
 export type Status = "pass" | "warn" | "fail" | "skip";
 export type Level = "info" | "warn" | "error";
@@ -27,7 +29,14 @@ export interface CheckResult {
   data: Record<string, unknown>;
 }
 
-/** A finding template: `{name}` placeholders are filled from the vars given at emit time. */
+/**
+ * A finding template, filled from the vars given at emit time:
+ * - `{name}`: a value (a path, a host, a certificate name…), echoed bounded and on one line, with
+ *   control characters made visible: whatever it holds cannot drive a terminal or forge lines;
+ * - `{name:sh}`: the same value as one shell word (shellQuote), for commands the user pastes;
+ * - `{name:text}`: text the doctor composed itself (a multi-line fix, a TOML snippet), inserted as
+ *   is: whoever builds it fills its values in with fillTemplate too.
+ */
 export interface FindingSpec {
   level: Level;
   message: string;
@@ -66,20 +75,34 @@ export function defineCheck<C extends string>(check: Check<C>): Check<C> {
   return check;
 }
 
+const PLACEHOLDER = /\{(\w+)(?::(sh|text))?\}/g;
+
 export function fillTemplate(template: string, vars: Vars = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(PLACEHOLDER, (whole, name: string, how: "sh" | "text" | undefined) => {
     const value = vars[name];
-    return value === undefined ? whole : String(value);
+    if (value === undefined) return whole;
+    if (how === "sh") return shellQuote(String(value));
+    if (how === "text") return String(value);
+    return echo(value);
   });
+}
+
+/** Names a template uses as `{name:text}`: the doctor's own prose, not a fact for `data`. */
+function textVars(spec: FindingSpec): Set<string> {
+  const names = new Set<string>();
+  for (const template of [spec.message, spec.hint ?? ""]) {
+    for (const m of template.matchAll(PLACEHOLDER)) if (m[2] === "text") names.add(m[1]);
+  }
+  return names;
 }
 
 /** Variables that hold prose we wrote (a whole fix, a route phrase), not facts: kept out of `data`. */
 const PROSE_VAR = /(Fix|^route|^useHttp|^fix)$/;
 
-function factsOf(vars: Vars): Record<string, string | number> | undefined {
+function factsOf(vars: Vars, prose: Set<string>): Record<string, string | number> | undefined {
   const out: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(vars)) {
-    if (value === undefined || PROSE_VAR.test(name)) continue;
+    if (value === undefined || PROSE_VAR.test(name) || prose.has(name)) continue;
     out[name] = typeof value === "string" ? value.trim() : value;
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -88,7 +111,7 @@ function factsOf(vars: Vars): Record<string, string | number> | undefined {
 export function makeFinding(code: string, spec: FindingSpec, vars?: Vars): Finding {
   const finding: Finding = { level: spec.level, code, message: fillTemplate(spec.message, vars) };
   if (spec.hint !== undefined) finding.hint = fillTemplate(spec.hint, vars);
-  const data = vars ? factsOf(vars) : undefined;
+  const data = vars ? factsOf(vars, textVars(spec)) : undefined;
   if (data) finding.data = data;
   return finding;
 }

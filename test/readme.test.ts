@@ -10,9 +10,9 @@ const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const codesReference = readFileSync(CODES_README, "utf8");
 
 describe("README", () => {
-  it("shows the setup and test commands", () => {
-    expect(readme).toContain("npm install");
-    expect(readme).toContain("npx codex-doctor tls");
+  it("opens with the two commands a new user needs (install, demo), and shows the test command", () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(firstBlock).toBe("npm install\nnpx codex-doctor demo\n");
     expect(readme).toContain("npm test");
   });
 

@@ -2,10 +2,13 @@
 // which spread NET_CODES into their own code tables. Causes are decided from error codes and
 // certificate data, never from message text.
 import { X509Certificate } from "node:crypto";
-import type { FindingSpec, Vars } from "../../src/check.js";
+import { join } from "node:path";
+import { freshPath } from "../../src/ca/pem-out.js";
+import { fillTemplate, type FindingSpec, type Vars } from "../../src/check.js";
 import type { CheckContext } from "../../src/context.js";
 import type { EstablishFailure, PresentedChain } from "../../src/net/establish.js";
 import type { ProxyDecision } from "../../src/net/proxy.js";
+import { proxyUrlFix } from "../../src/net/proxy-url.js";
 import type { FoundCertificate } from "../../src/net/locate.js";
 import { chainNames, hostKey, type Interception } from "../../src/net/connection.js";
 import { vendorFromHeaders, vendorFromNames } from "../../src/net/vendors.js";
@@ -40,17 +43,17 @@ export const NET_CODES = {
   PROXY_UNREACHABLE: {
     level: "error",
     message: "The proxy {proxy} (from {via}) cannot be reached ({code}): Codex fails every request with \"error sending request\".",
-    hint: "{proxyFix}",
+    hint: "{proxyFix:text}",
   },
   PROXY_TLS_FAILED: {
     level: "error",
     message: "TLS to the https:// proxy {proxy} failed ({code}): {detail}.",
-    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: {useHttp}",
+    hint: "Codex verifies an https:// proxy with the same roots as the servers. Add the proxy's CA to CODEX_CA_CERTIFICATE, or use the proxy's plain http:// port: {useHttp:text}",
   },
   PROXY_AUTH_REQUIRED: {
     level: "error",
     message: "The proxy {proxy} answered 407 Proxy Authentication Required (asks for {schemes}); credentials were {sent}.",
-    hint: "{authFix}",
+    hint: "{authFix:text}",
   },
   PROXY_BLOCKED: {
     level: "error",
@@ -75,22 +78,22 @@ export const NET_CODES = {
   TLS_HANDSHAKE_FAILED: {
     level: "error",
     message: "The TLS handshake with {host} failed ({code}){route}.",
-    hint: "Run with -v for details; compare with: openssl s_client -connect {host} -servername {hostname}",
+    hint: "Run with -v for details; compare with: openssl s_client -connect {host:sh} -servername {hostname:sh}",
   },
   TLS_UNKNOWN_ISSUER: {
     level: "error",
     message: "Codex will reject {host}: the certificate chain ends at \"{issuer}\", which none of Codex's roots ({trust}) vouches for (webpki UnknownIssuer; OpenSSL: {openssl}){vendor}.",
-    hint: "{caFix}",
+    hint: "{caFix:text}",
   },
   TLS_SHORT_CHAIN: {
     level: "error",
     message: "The proxy sends a short chain for {host}: only the leaf, issued by \"{issuer}\", which is not among Codex's roots. Codex does no AIA fetching, so a root-only bundle is not enough.",
-    hint: "{caFix}",
+    hint: "{caFix:text}",
   },
   TLS_SELF_SIGNED: {
     level: "error",
     message: "{host} presented a self-signed certificate (\"{subject}\") that Codex does not trust.",
-    hint: "If this is your proxy's own certificate, export it to PEM and: export CODEX_CA_CERTIFICATE=/path/to/it.pem",
+    hint: "If this is your proxy's own certificate, capture it and compare its SHA-256 with IT's: codex-doctor export-ca --out {out:sh}\nthen: export CODEX_CA_CERTIFICATE={out:sh}",
   },
   TLS_CERT_EXPIRED: {
     level: "error",
@@ -133,19 +136,61 @@ function org(subject: string): string {
   return /O=([^,]+)/.exec(subject)?.[1] ?? "the proxy";
 }
 
-function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): string {
+/** The PEM copy a fix converts a refused DER bundle into (never over an existing file). */
+function derBundle(ctx: CheckContext): string | undefined {
+  const bundle = ctx.ca.bundle;
+  const path = ctx.ca.selection.path;
+  return path && bundle && !bundle.codexLoads && bundle.shape?.shape === "der-certificate" ? path : undefined;
+}
+
+/**
+ * The fix for a chain whose `issuer` Codex lacks: a file on this machine that holds it, the refused
+ * DER bundle converted, or the certificate captured with export-ca — never a placeholder path when
+ * the real one is known, never a command that overwrites a file. Every value goes in through
+ * fillTemplate: `{x}` echoed safely in the prose, `{x:sh}` quoted in the commands.
+ */
+function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string, role: "root" | "intermediate"): string {
   const inSystem = found.find((f) => f.path === undefined);
   const file = found.find((f) => f.path !== undefined);
   const sel = ctx.ca.selection;
+  const what = fillTemplate(role === "intermediate" ? 'the intermediate "{issuer}"' : '"{issuer}"', { issuer });
   const lines: string[] = [];
-  if (file?.path) {
-    lines.push(`"${issuer}" is in ${file.where}. Point Codex at it (it ADDS to the system roots):`, `export CODEX_CA_CERTIFICATE=${file.path}`);
-  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
-    lines.push(`"${issuer}" is in ${inSystem.where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:`, "unset SSL_CERT_FILE SSL_CERT_DIR");
-  } else {
+  const der = derBundle(ctx);
+  if (file?.path && role === "intermediate" && sel.path) {
+    const vars = { what, where: file.where, bundle: sel.path, file: file.path, combined: freshPath(join(ctx.homedir, "codex-ca-bundle.pem")) };
     lines.push(
-      `Get "${issuer}" as a PEM file (your IT team's "SSL inspection" root, or export it from your browser's certificate viewer), then:`,
-      "export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem",
+      fillTemplate("{what:text} is in {where}. Codex needs it beside your root: write both into a new bundle and use that:", vars),
+      fillTemplate("cat {bundle:sh} {file:sh} > {combined:sh}", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={combined:sh}", vars),
+    );
+  } else if (file?.path) {
+    const vars = { what, where: file.where, file: file.path };
+    lines.push(
+      fillTemplate("{what:text} is in {where}. Point Codex at it (it ADDS to the system roots):", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={file:sh}", vars),
+    );
+  } else if (inSystem && ctx.ca.baseRoots.origin === "env") {
+    lines.push(fillTemplate("{what:text} is in {where}, but SSL_CERT_FILE/SSL_CERT_DIR replace that store for Codex:", { what, where: inSystem.where }), "unset SSL_CERT_FILE SSL_CERT_DIR");
+  } else if (der && role === "root") {
+    const vars = { what, der, pem: freshPath(der.replace(/\.(der|cer|crt)$/i, "") + ".pem") };
+    lines.push(
+      fillTemplate("Codex refuses {der}: it is binary DER. If it is {what:text}, convert it and point Codex at the PEM copy:", vars),
+      fillTemplate("openssl x509 -inform der -in {der:sh} -out {pem:sh}", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={pem:sh}", vars),
+    );
+  } else if (role === "intermediate") {
+    lines.push(
+      fillTemplate("Get {what:text} (an intermediate CA, not a root) from your IT team or your browser's certificate viewer, add it to your bundle{bundle}, or ask for the proxy to send it.", {
+        what,
+        bundle: sel.path ? fillTemplate(" ({path})", { path: sel.path }) : "",
+      }),
+    );
+  } else {
+    const vars = { what, out: freshPath(join(ctx.homedir, "corporate-root.pem")) };
+    lines.push(
+      fillTemplate("Capture {what:text} on Codex's own route (compare the SHA-256 it prints with the one your IT team publishes):", vars),
+      fillTemplate("codex-doctor export-ca --out {out:sh}", vars),
+      fillTemplate("export CODEX_CA_CERTIFICATE={out:sh}", vars),
     );
   }
   if (sel.selectedBy === "SSL_CERT_FILE") lines.push("(SSL_CERT_FILE replaces the system roots; CODEX_CA_CERTIFICATE is the safer variable.)");
@@ -155,7 +200,7 @@ function caFix(ctx: CheckContext, found: FoundCertificate[], issuer: string): st
 
 /** How to set the proxy URL: a variable to export, or --proxy when that is where it came from. */
 function setProxy(via: string, url: string): string {
-  return via === "--proxy" ? `re-run with --proxy ${url}` : `export ${via}=${url}`;
+  return via === "--proxy" ? fillTemplate("re-run with --proxy {url:sh}", { url }) : fillTemplate("export {via:sh}={url:sh}", { via, url });
 }
 
 function authFix(route: ProxyDecision, schemes: string[]): string {
@@ -163,23 +208,27 @@ function authFix(route: ProxyDecision, schemes: string[]): string {
   const via = route.via ?? "HTTPS_PROXY";
   const basic = schemes.length === 0 || schemes.some((s) => s.toLowerCase() === "basic");
   if (!basic) {
-    return `The proxy only offers ${schemes.join(", ")}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point Codex at it: ${setProxy(via, "http://127.0.0.1:3128")}`;
+    return fillTemplate("The proxy only offers {schemes}, which Codex cannot do. Run a local relay that authenticates for you (cntlm or px) and point Codex at it: {fix:text}", {
+      schemes: schemes.join(", "),
+      fix: setProxy(via, "http://127.0.0.1:3128"),
+    });
   }
   const hostPort = proxy ? `${proxy.host}:${proxy.port}` : "proxy.example:8080";
   const fix = setProxy(via, `http://USER:PASSWORD@${hostPort}`);
   if (proxy?.username !== undefined) {
-    return `The proxy rejected the credentials in ${via}. Fix them (percent-encode special characters): ${fix}`;
+    return fillTemplate("The proxy rejected the credentials in {via}. Fix them (percent-encode special characters): {fix:text}", { via, fix });
   }
-  return `Put your proxy credentials in the URL (percent-encode special characters): ${fix}`;
+  return fillTemplate("Put your proxy credentials in the URL (percent-encode special characters): {fix:text}", { fix });
 }
 
 function proxyFix(ctx: CheckContext, route: ProxyDecision): string {
   const via = route.via ?? "HTTPS_PROXY";
+  if (route.proxy?.problem === "broken") return proxyUrlFix(route.proxy, via);
   if (via === "--proxy") return "Nothing listens at the --proxy URL: check its host and port.";
   if (ctx.origins[via] === "dotenv") {
-    return `${via} comes from ${ctx.dotenv.path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.`;
+    return fillTemplate("{via} comes from {path}, which overrides your shell: remove that line if the proxy is no longer used, or start the proxy.", { via, path: ctx.dotenv.path });
   }
-  return `Start the proxy, or fix/unset ${via} if it is stale: unset ${via}`;
+  return fillTemplate("Start the proxy, or fix/unset {via} if it is stale: unset {via:sh}", { via });
 }
 
 /** `vendor` for the message (" (looks like Zscaler)"), `vendorName` for the finding's data. */
@@ -268,15 +317,19 @@ async function diagnoseVerify(ctx: CheckContext, failure: EstablishFailure, base
       const top = chain.summaries[chain.summaries.length - 1];
       const leaf = chain.summaries[0];
       if (leaf && chain.der.length === 1 && leaf.selfSigned) {
-        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject } };
+        return { code: "TLS_SELF_SIGNED", vars: { ...base, subject: leaf.subject, out: freshPath(join(ctx.homedir, "proxy-ca.pem")) } };
       }
       const issuer = verify?.missingIssuer ?? top?.issuer ?? "?";
       const onDisk = found ?? (top ? await locateAsCodexSees(ctx, top.issuerDer) : []);
-      const fix = caFix(ctx, onDisk, issuer);
       const bundleConfigured = ctx.ca.bundle?.codexLoads === true;
-      if (chain.der.length === 1 && bundleConfigured) {
-        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: `${fix}\nThe bundle must also hold the intermediate "${issuer}" (or the proxy must send it): cat intermediate.pem >> ${ctx.ca.selection.path}` } };
+      // A leaf whose issuer is a root in the platform store (which SSL_CERT_FILE/SSL_CERT_DIR replaced)
+      // is not a short chain: the fix is the store, not an intermediate.
+      const issuerIsPlatformRoot = onDisk.some((f) => f.path === undefined);
+      if (chain.der.length === 1 && bundleConfigured && !issuerIsPlatformRoot) {
+        // Only the leaf arrived: what is missing is the intermediate that signed it, not a root.
+        return { code: "TLS_SHORT_CHAIN", vars: { ...base, issuer, caFix: caFix(ctx, onDisk, issuer, "intermediate") } };
       }
+      const fix = caFix(ctx, onDisk, issuer, "root");
       return {
         code: "TLS_UNKNOWN_ISSUER",
         vars: {

@@ -1,5 +1,7 @@
 // Reading a CA file safely: never block on a FIFO or device, never slurp a huge file, and
 // describe I/O failures the way Rust's `io::Error` prints them (that text is in Codex's message).
+// The size cap is codex-doctor's own: Codex reads the whole file, so a file over it is one the
+// doctor did not look at, never one Codex fails on.
 import { promises as fs, constants } from "node:fs";
 
 /** Larger than any real CA bundle (the Mozilla bundle is ~220 KB). */
@@ -15,11 +17,44 @@ export type FileProblem =
 
 export interface ReadFailure {
   problem: FileProblem;
-  /** Rust `io::Error` Display, e.g. "No such file or directory (os error 2)". */
+  /**
+   * Rust `io::Error` Display, e.g. "No such file or directory (os error 2)". For "too-large" there
+   * is no Rust error: the text says it is the doctor's limit and that Codex reads the whole file.
+   */
   rustError: string;
   /** Whether Codex itself would block reading it (FIFO) instead of failing. */
   codexWouldHang?: boolean;
+  /** For "too-large": the size (when stat knew it; a device or growing file may not say). */
   size?: number;
+  /** For "too-large": the doctor's limit that was exceeded. */
+  limit?: number;
+}
+
+/** A too-large outcome, worded as the doctor's own limit (Codex has none). */
+function tooLarge(limit: number, size?: number): { ok: false } & ReadFailure {
+  const what = size !== undefined ? `it is ${formatBytes(size)}` : "it is larger than that";
+  return {
+    ok: false,
+    problem: "too-large",
+    rustError: `not read by codex-doctor, which stops at ${formatBytes(limit)} (its own limit; ${what}, and Codex reads the whole file)`,
+    size,
+    limit,
+  };
+}
+
+/** "1 MiB", "16 MiB", "1.5 MiB (1,572,865 bytes)", "900 bytes": sizes in messages about the doctor's own limits. */
+export function formatBytes(n: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+  if (n < 1024) return `${n} bytes`;
+  let value = n;
+  let unit = "bytes";
+  for (const u of units) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = u;
+  }
+  // Near a limit "4.0 MiB" would hide that it is over "4 MiB": inexact sizes carry the byte count.
+  return Number.isInteger(value) ? `${value} ${unit}` : `${value.toFixed(1)} ${unit} (${n.toLocaleString("en-US")} bytes)`;
 }
 
 export type ReadOutcome = { ok: true; bytes: Uint8Array; size: number } | ({ ok: false } & ReadFailure);
@@ -77,7 +112,7 @@ export async function readBoundedFile(path: string, maxBytes = MAX_CA_FILE_BYTES
     return { ok: false, problem: "not-regular", rustError: "not a regular file", codexWouldHang: stat.isFIFO() };
   }
   if (stat.size > maxBytes) {
-    return { ok: false, problem: "too-large", rustError: `file is ${stat.size} bytes`, size: stat.size };
+    return tooLarge(maxBytes, stat.size);
   }
   let handle;
   try {
@@ -93,7 +128,7 @@ export async function readBoundedFile(path: string, maxBytes = MAX_CA_FILE_BYTES
       chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
       if (length > maxBytes) {
-        return { ok: false, problem: "too-large", rustError: `file is larger than ${maxBytes} bytes` };
+        return tooLarge(maxBytes);
       }
     }
     const bytes = Buffer.concat(chunks, length);

@@ -6,7 +6,7 @@ import { promises as fs } from "node:fs";
 import * as tls from "node:tls";
 import { join } from "node:path";
 import { certificateBlocks, parsePem } from "./pem.js";
-import { readBoundedFile, rustIoError } from "./file.js";
+import { formatBytes, readBoundedFile, rustIoError } from "./file.js";
 import type { Env } from "../env.js";
 
 export interface RootSet {
@@ -14,6 +14,11 @@ export interface RootSet {
   description: string;
   certificates: Uint8Array[];
   errors: string[];
+  /**
+   * Where codex-doctor stopped at one of its OWN limits (a file over its size cap, too many files
+   * in SSL_CERT_DIR): Codex reads on, so the certificates here may be fewer than Codex's.
+   */
+  doctorLimits?: string[];
 }
 
 export interface BaseRoots extends RootSet {
@@ -23,12 +28,21 @@ export interface BaseRoots extends RootSet {
   platform?: RootSet;
 }
 
-/** Certificates of a PEM file the way rustls-pemfile's `certs()` sees them (CERTIFICATE only). */
-export async function loadPemCertificates(path: string, into: RootSet): Promise<void> {
+function noteLimit(into: RootSet, what: string): void {
+  (into.doctorLimits ??= []).push(what);
+}
+
+/**
+ * Certificates of a PEM file the way rustls-pemfile's `certs()` sees them (CERTIFICATE only).
+ * Returns the bytes read (0 when the file could not be read).
+ */
+export async function loadPemCertificates(path: string, into: RootSet): Promise<number> {
   const read = await readBoundedFile(path);
   if (!read.ok) {
-    into.errors.push(`failed to open file: ${read.rustError} in ${path}`);
-    return;
+    // Over the doctor's size cap is not an error Codex would see: it reads the whole file.
+    if (read.problem === "too-large") noteLimit(into, `${path}: ${read.rustError}`);
+    else into.errors.push(`failed to open file: ${read.rustError} in ${path}`);
+    return 0;
   }
   // Unlike Codex's own bundle loader, rustls-native-certs records a PEM error and keeps iterating
   // from where the reader stopped (after the bad BEGIN line or the bad block's END line).
@@ -36,9 +50,9 @@ export async function loadPemCertificates(path: string, into: RootSet): Promise<
   for (;;) {
     const parsed = parsePem(rest);
     into.certificates.push(...certificateBlocks(parsed));
-    if (!parsed.error) return;
+    if (!parsed.error) return read.size;
     into.errors.push(`failed to parse PEM: ${parsed.error.display} in ${path}`);
-    if (parsed.error.resumeOffset === undefined) return;
+    if (parsed.error.resumeOffset === undefined) return read.size;
     rest = rest.subarray(parsed.error.resumeOffset);
   }
 }
@@ -48,24 +62,110 @@ export function isHashFileName(name: string): boolean {
   return /^[0-9a-fA-F]{8}\.[0-9]$/.test(name);
 }
 
-export async function loadCertDir(dir: string, into: RootSet): Promise<void> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch (err) {
-    into.errors.push(`opening directory: ${rustIoError(err)} in ${dir}`);
-    return;
+/**
+ * codex-doctor's own bounds on reading SSL_CERT_DIR (rustls-native-certs has none). A real
+ * /etc/ssl/certs holds a few hundred entries; past these the doctor stops and says so.
+ */
+export const CERT_DIR_LIMITS = {
+  /** Different directory names listed in SSL_CERT_DIR (real lists name one to three). */
+  dirs: 64,
+  /** Directory entries looked at, over all the directories. */
+  entries: 50_000,
+  /** Distinct certificate files read. */
+  files: 5_000,
+  /** Bytes read from them. */
+  bytes: 64 * 1024 * 1024,
+} as const;
+
+/**
+ * One walk over SSL_CERT_DIR's directories. A directory listed twice (by name, or through a
+ * symlink) and a file reached twice (the c_rehash links of two listed copies of a directory) are
+ * read once: they give Codex the same certificates, which rustls-native-certs dedupes anyway.
+ */
+export class CertDirWalk {
+  private readonly names = new Set<string>();
+  private readonly dirs = new Set<string>();
+  private readonly files = new Set<string>();
+  private entries = 0;
+  private bytes = 0;
+  /** No more directories are opened. */
+  stopped = false;
+  /** No more files are read (files or bytes exhausted). */
+  private full = false;
+
+  constructor(
+    private readonly into: RootSet,
+    private readonly limits: Record<keyof typeof CERT_DIR_LIMITS, number> = CERT_DIR_LIMITS,
+  ) {}
+
+  /** The work done so far: what the limits bound. */
+  get work(): { dirs: number; entries: number; files: number; bytes: number } {
+    return { dirs: this.names.size, entries: this.entries, files: this.files.size, bytes: this.bytes };
   }
-  for (const name of names.sort()) {
-    if (!isHashFileName(name)) continue;
-    const path = join(dir, name);
-    try {
-      if (!(await fs.stat(path)).isFile()) continue;
-    } catch {
-      continue; // dangling symlink, as rustls-native-certs skips it
+
+  private stop(what: string, full: boolean): void {
+    this.stopped = true;
+    this.full ||= full;
+    noteLimit(this.into, `SSL_CERT_DIR: codex-doctor stopped after ${what} (its own limit; Codex reads them all)`);
+  }
+
+  async load(dir: string): Promise<void> {
+    if (this.stopped || this.names.has(dir)) return;
+    if (this.names.size >= this.limits.dirs) return this.stop(`${this.limits.dirs} different directories`, true);
+    this.names.add(dir);
+    const id = await fs.stat(dir).then((s) => `${s.dev}:${s.ino}`, () => undefined);
+    if (id !== undefined) {
+      if (this.dirs.has(id)) return;
+      this.dirs.add(id);
     }
-    await loadPemCertificates(path, into);
+    let handle;
+    try {
+      handle = await fs.opendir(dir);
+    } catch (err) {
+      this.into.errors.push(`opening directory: ${rustIoError(err)} in ${dir}`);
+      return;
+    }
+    const entryNames: string[] = [];
+    try {
+      for await (const entry of handle) {
+        if (++this.entries > this.limits.entries) {
+          // The entries already listed are still read; no further directory is opened.
+          this.stop(`looking at ${this.limits.entries} directory entries`, false);
+          break;
+        }
+        entryNames.push(entry.name);
+      }
+    } catch (err) {
+      this.into.errors.push(`reading directory entries: ${rustIoError(err)} in ${dir}`);
+    }
+    for (const name of entryNames.sort()) {
+      if (this.full) return;
+      await this.loadEntry(join(dir, name), name);
+    }
   }
+
+  /** rustls-native-certs: metadata (following symlinks) first, then the name test. */
+  private async loadEntry(path: string, name: string): Promise<void> {
+    let stat;
+    try {
+      stat = await fs.stat(path);
+    } catch (err) {
+      // A dangling symlink is skipped; any other failure is an error Codex reports too.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.into.errors.push(`failed to open file: ${rustIoError(err)} in ${path}`);
+      return;
+    }
+    if (!stat.isFile() || !isHashFileName(name)) return;
+    const id = `${stat.dev}:${stat.ino}`;
+    if (this.files.has(id)) return;
+    if (this.files.size >= this.limits.files) return this.stop(`reading ${this.limits.files} certificate files`, true);
+    this.files.add(id);
+    this.bytes += await loadPemCertificates(path, this.into);
+    if (this.bytes > this.limits.bytes) this.stop(`reading ${formatBytes(this.limits.bytes)} of certificate files`, true);
+  }
+}
+
+export async function loadCertDir(dir: string, into: RootSet): Promise<void> {
+  await new CertDirWalk(into).load(dir);
 }
 
 function dedupe(certs: Uint8Array[]): Uint8Array[] {
@@ -172,11 +272,17 @@ export async function loadBaseRoots(env: Env, probe: PlatformProbe): Promise<Bas
   if (dir !== undefined) {
     parts.push(`SSL_CERT_DIR=${dir}`);
     // rustls-native-certs ≥ 0.8.2 reads a list, like OpenSSL (":" on Unix, ";" on Windows).
-    for (const one of dir.split(probe.platform === "win32" ? ";" : ":")) await loadCertDir(one, set);
+    const walk = new CertDirWalk(set);
+    for (const one of dir.split(probe.platform === "win32" ? ";" : ":")) {
+      await walk.load(one);
+      if (walk.stopped) break;
+    }
   }
   set.description = parts.join(", ");
   set.certificates = dedupe(set.certificates);
-  if (set.certificates.length === 0 && set.errors.length === 0) {
+  // Where the doctor stopped early it cannot tell "nothing there" (Codex falls back) from
+  // "something the doctor did not read": it keeps the variables' roots and reports its limit.
+  if (set.certificates.length === 0 && set.errors.length === 0 && !set.doctorLimits) {
     const platform = await loadPlatformRoots(probe);
     return { ...platform, origin: "platform", fellBackToPlatform: true, platform };
   }

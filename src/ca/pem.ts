@@ -226,7 +226,8 @@ function joinRanges(input: Uint8Array, ranges: number[]): Uint8Array {
   if (ranges.length === 2) return input.subarray(ranges[0], Math.max(ranges[0], ranges[1]));
   const parts: Uint8Array[] = [];
   for (let i = 0; i < ranges.length; i += 2) parts.push(input.subarray(ranges[i], Math.max(ranges[i], ranges[i + 1])));
-  return concat(...parts);
+  // Buffer.concat takes the array: spreading 125k+ parts into arguments would overflow the stack.
+  return Buffer.concat(parts);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

@@ -11,7 +11,7 @@ import { parsePolicy } from "./policy.js";
 import { tomlKey, tomlString, tomlType } from "./toml.js";
 import { parseProxyUrl } from "../net/proxy.js";
 import { probeTcp } from "../net/connect.js";
-import { shellQuote } from "../report/shell.js";
+import { shellQuote } from "../shell.js";
 
 export type ConfigIssueCode =
   | "CONFIG_WRONG_TYPE"
@@ -110,15 +110,23 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** The largest length difference nearMiss accepts (2 edits, or "ies" for "y"). */
+const MAX_LENGTH_GAP = 2;
+
 const norm = (key: string) => key.toLowerCase().replace(/-/g, "_");
 
 /** The candidate `key` most likely stands for (case, dash/underscore, plural, ≤2 edits on long keys). */
 export function nearMiss(key: string, candidates: readonly string[]): string | undefined {
+  if (candidates.includes(key)) return undefined;
+  // Every rule below allows at most 2 characters of length difference, and the edit distance is at
+  // least the length difference: a huge key (a 1 MB quoted key) is rejected without being compared.
+  const longest = Math.max(0, ...candidates.map((c) => c.length));
+  if (key.length > longest + MAX_LENGTH_GAP) return undefined;
   const k = norm(key);
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {
-    if (c === key) return undefined;
     const n = norm(c);
+    if (Math.abs(k.length - n.length) > MAX_LENGTH_GAP) continue;
     let d = editDistance(k, n);
     if (k === n || k === `${n}s` || `${k}s` === n || k === n.replace(/y$/, "ies") || k.replace(/ies$/, "y") === n) d = 0;
     const limit = n.length >= 12 ? 2 : n.length >= 6 ? 1 : 0;
@@ -449,7 +457,7 @@ function lintProfiles(lint: Lint, config: CodexConfigReport): void {
         const body = isTable(value)
           ? `[${key}]\n${Object.entries(value).filter(([, v]) => !isTable(v)).map(([k, v]) => copyEntry(k, v)).join("\n")}`
           : copyEntry(key, value);
-        lint.add("CONFIG_PROFILE_KEY_IGNORED", { profile: name, key, snippet: `# move it out of [profiles.${name}] to the top level:\n${body}`.trimEnd() });
+        lint.add("CONFIG_PROFILE_KEY_IGNORED", { profile: name, key, snippet: `# move it out of [profiles.${tomlKey(name)}] to the top level:\n${body}`.trimEnd() });
       }
     }
   }
@@ -563,6 +571,8 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
   const probed = new Map<string, Promise<{ ok: true } | { ok: false; code: string }>>();
   let uncheckedReported = false;
   for (const entry of last.values()) {
+    // A value the doctor stopped expanding (its own limit) is only a prefix: nothing to check.
+    if (entry.truncated) continue;
     if (isProxyVar(entry.key) && entry.value.trim() !== "") {
       if (!options.usedProxyVars.has(entry.key)) continue;
       const proxy = parseProxyUrl(entry.value.trim());

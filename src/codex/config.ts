@@ -12,9 +12,15 @@ export interface CodexConfigReport {
   /** The file as written (empty when missing or broken). Read settings through codexSetting(). */
   raw: TomlTable;
   profile?: string;
-  /** kind: "syntax" (TOML parse error, with line/column) or "read" (the file could not be read). */
-  error?: { message: string; line?: number; column?: number; kind?: "syntax" | "read" };
+  /**
+   * kind: "syntax" (TOML parse error, with line/column), "read" (the file could not be read) or
+   * "too-large" (over CONFIG_FILE_LIMIT, the doctor's own limit: Codex reads it, the doctor did not).
+   */
+  error?: { message: string; line?: number; column?: number; kind?: "syntax" | "read" | "too-large"; size?: number; limit?: number };
 }
+
+/** codex-doctor reads at most this much of config.toml (Codex reads all of it). */
+export const CONFIG_FILE_LIMIT = 4 * 1024 * 1024;
 
 export function isTable(value: unknown): value is TomlTable {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -35,9 +41,12 @@ export function parseCodexConfig(text: string, path: string): CodexConfigReport 
 
 export async function loadCodexConfig(codexHome: string): Promise<CodexConfigReport> {
   const path = join(codexHome, "config.toml");
-  const read = await readBoundedFile(path, 4 * 1024 * 1024);
+  const read = await readBoundedFile(path, CONFIG_FILE_LIMIT);
   if (!read.ok) {
     if (read.problem === "missing") return { path, exists: false, raw: {} };
+    if (read.problem === "too-large") {
+      return { path, exists: true, raw: {}, error: { message: read.rustError, kind: "too-large", size: read.size, limit: CONFIG_FILE_LIMIT } };
+    }
     return { path, exists: true, raw: {}, error: { message: `cannot read: ${read.rustError}`, kind: "read" } };
   }
   return parseCodexConfig(Buffer.from(read.bytes).toString("utf8"), path);

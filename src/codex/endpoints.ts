@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Env } from "../env.js";
 import { readBoundedFile } from "../ca/file.js";
 import { codexSetting, isTable, type CodexConfigReport } from "./config.js";
+import { displayUrl } from "../net/url-text.js";
 
 export type TargetKind = "https" | "wss";
 
@@ -89,6 +90,18 @@ export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http(s?):/i, "ws$1:");
 }
 
+/**
+ * The URL Codex requests for `path` under a provider base: codex-api `Provider::url_for_path` (and
+ * the older `get_full_url`) trim the base's trailing "/" and CONCATENATE "/path", then the client
+ * parses the string. A query in the base therefore swallows the path ("…/v1?k=v" + "/models" is
+ * path "/v1", query "k=v/models"): that is what Codex asks for, so that is what the doctor probes.
+ * The string is normalised through the URL API; displayUrl() never shows its query.
+ */
+export function urlForPath(base: string, path: string): string {
+  const joined = `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+  return URL.canParse(joined) ? new URL(joined).href : joined;
+}
+
 function pathnameOf(url: string): string {
   try {
     return new URL(url).pathname;
@@ -103,7 +116,7 @@ export function targetsFromUrls(urls: string[]): Target[] {
     const kind: TargetKind = lower.startsWith("wss:") || lower.startsWith("ws:") ? "wss" : "https";
     return {
       id: `target-${i + 1}`,
-      label: url,
+      label: displayUrl(url),
       url,
       kind,
       method: kind === "https" && /\/oauth\/token$/.test(pathnameOf(url)) ? "POST" : "GET",
@@ -143,11 +156,11 @@ export async function planTargets(input: {
   const targets: Target[] = [{ id: "token", label: "login token endpoint", url: TOKEN_URL, kind: "https", method: "POST" }];
   // A base from config that is not an https URL (a local http:// model server, a typo) has no TLS
   // to probe; the built-in defaults always are https.
-  const modelsUrl = model ? `${model.base}/models` : "";
+  const modelsUrl = model ? urlForPath(model.base, "models") : "";
   if (model && isHttpsUrl(modelsUrl)) {
     targets.push({ id: "models", label: `model API (${model.provider})`, url: modelsUrl, kind: "https", method: "GET" });
     if (model.websockets) {
-      targets.push({ id: "responses-ws", label: "model WebSocket", url: `${wsUrl(model.base)}/responses`, kind: "wss", method: "GET" });
+      targets.push({ id: "responses-ws", label: "model WebSocket", url: wsUrl(urlForPath(model.base, "responses")), kind: "wss", method: "GET" });
     }
   }
   const chatgpt = explicitChatgptBase(input.config);

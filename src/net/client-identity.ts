@@ -14,6 +14,10 @@ import { certificateBlocks, parsePem, type PemBlock, type SectionKind } from "..
 import { certFields } from "../ca/cert-fields.js";
 import { nameToString } from "../ca/dn.js";
 import { anchorFromCertificateDer, type TrustAnchor } from "./verify.js";
+import { toPem } from "../ca/pem-out.js";
+
+/** PEM text of DER blocks, for handing an identity to node:tls. */
+export { toPem };
 
 export const KEY_KINDS: ReadonlySet<SectionKind> = new Set<SectionKind>(["private-key", "rsa-private-key", "ec-private-key"]);
 
@@ -174,8 +178,3 @@ export function clientCertFacts(der: Uint8Array): ClientCertFacts | undefined {
   return facts;
 }
 
-/** PEM text of DER blocks, for handing an identity to node:tls. */
-export function toPem(label: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}

@@ -21,6 +21,15 @@ export type ConnectFailure =
 
 export type ConnectResult = { ok: true; socket: Duplex & { destroy(): void } } | ConnectFailure;
 
+/**
+ * A probe's own view of the run's signal. AbortSignal.any() links it to the parent without adding
+ * a listener there, so a check that runs twenty probes at once puts their abort listeners on twenty
+ * children instead of piling them onto the one signal it shares (MaxListenersExceededWarning).
+ */
+export function probeSignal(run: AbortSignal): AbortSignal {
+  return AbortSignal.any([run]);
+}
+
 /** Sockets opened for one probe, so a timeout or abort can tear everything down. */
 export class SocketBag {
   private readonly sockets = new Set<{ destroy(): void }>();
@@ -134,6 +143,9 @@ export async function openStream(
       return { ok: false, stage: "tcp", code: errCode(err), message: (err as Error).message };
     }
   }
+  // A value Codex selects but cannot use (see parseProxyUrl): its host would come from the user's
+  // credentials, so the doctor reports the failure instead of resolving or dialling it.
+  if (proxy.problem === "broken") return { ok: false, stage: "proxy-tcp", code: "PROXY_URL_BROKEN", message: proxy.reason ?? "unusable proxy URL" };
   let stream: Duplex & { destroy(): void };
   try {
     stream = await tcp(proxy.host, proxy.port, bag);
@@ -183,7 +195,8 @@ export async function openStream(
 }
 
 /** A quick TCP connect (is anything listening there?), bounded by timeoutMs and the signal. */
-export function probeTcp(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; code: string }> {
+export function probeTcp(host: string, port: number, timeoutMs: number, runSignal: AbortSignal): Promise<{ ok: true } | { ok: false; code: string }> {
+  const signal = probeSignal(runSignal);
   return new Promise((resolve) => {
     let done = false;
     const socket = net.connect({ host, port });

@@ -4,11 +4,14 @@
 // ALL_PROXY, NO_PROXY; npm would also fall back to HTTP_PROXY), lets Node verify the
 // chain with its bundled roots plus NODE_EXTRA_CA_CERTS (read by Node at startup), sends one HEAD
 // request (no credentials) once the chain is trusted, and prints ONE JSON line with the outcome.
-// Usage: node egress-child.js <https-url> <timeout-ms>
+// Before that it prints EGRESS_CHILD_READY (its code is loaded: the timeout starts now), and it
+// exits as soon as its stdin closes: the parent holds it open, so EOF means the parent is gone.
+// Usage: node egress-child.js <https-url> <timeout-ms>   (stdin: a pipe the parent keeps open)
 import https from "node:https";
 import type { ClientRequest, IncomingMessage } from "node:http";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import { resolveProxy } from "./proxy.js";
+import { EGRESS_CHILD_READY } from "./egress-protocol.js";
 
 export type EgressOutcome = "trusted" | "untrusted" | "proxy-refused" | "connect-failed" | "timeout" | "error";
 
@@ -30,7 +33,20 @@ export interface EgressChildReport {
 // Node's certificate verification failures (OpenSSL X509_V_ERR names plus Node's own host check).
 const UNTRUSTED = /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
 
+/** Exit when the parent is gone (its end of our stdin closed), even if it died without cleaning up. */
+function exitWithParent(): void {
+  const leave = () => process.exit(0);
+  process.stdin.on("data", () => {
+    /* the parent never writes; reading keeps us told about EOF */
+  });
+  process.stdin.once("end", leave);
+  process.stdin.once("close", leave);
+  process.stdin.once("error", leave);
+}
+
 function main(): void {
+  exitWithParent();
+  process.stdout.write(`${EGRESS_CHILD_READY}\n`);
   const target = process.argv[2] ?? "";
   const timeoutMs = Number(process.argv[3] ?? "5000");
   let done = false;

@@ -5,7 +5,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { openStream, SocketBag, type ProxyRefusal, type SecureProxy } from "./connect.js";
+import { openStream, probeSignal, SocketBag, type ProxyRefusal, type SecureProxy } from "./connect.js";
 import type { ProxyDecision } from "./proxy.js";
 import { verifyServerChain, type TrustAnchor, type VerifyResult } from "./verify.js";
 import { summarise, type CertSummary } from "../ca/certinfo.js";
@@ -179,13 +179,14 @@ async function attempt(input: EstablishInput, bag: SocketBag): Promise<Establish
 /** Bounded by timeoutMs and the run's signal; a silent peer ends as stage "timeout", never a hang. */
 export async function establish(input: EstablishInput): Promise<EstablishResult> {
   const bag = new SocketBag();
+  const signal = probeSignal(input.signal);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const bounded = new Promise<EstablishFailure>((resolve) => {
     const fail = () => resolve({ ok: false, stage: "timeout", code: "ETIMEDOUT", message: `no answer within ${input.timeoutMs} ms` });
     timer = setTimeout(fail, input.timeoutMs);
     onAbort = fail;
-    input.signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
     const attempted = attempt(input, bag);
@@ -200,6 +201,6 @@ export async function establish(input: EstablishInput): Promise<EstablishResult>
     return { ok: false, stage: "tcp", code: e.code ?? "ERROR", message: e.message };
   } finally {
     clearTimeout(timer);
-    if (onAbort) input.signal.removeEventListener("abort", onAbort);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }

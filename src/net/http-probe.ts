@@ -4,6 +4,7 @@ import { Agent, request } from "undici";
 import type { Target } from "../codex/endpoints.js";
 import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
 import type { ProxyDecision } from "./proxy.js";
+import { probeSignal } from "./connect.js";
 import { VERSION } from "../version.js";
 
 export interface HttpAnswer {
@@ -35,7 +36,9 @@ export interface ProbeInput {
   signal: AbortSignal;
 }
 
-export async function probeHttp({ target, route, connect, timeoutMs, signal }: ProbeInput): Promise<HttpProbe> {
+export async function probeHttp({ target, route, connect, timeoutMs, signal: runSignal }: ProbeInput): Promise<HttpProbe> {
+  // undici listens on the request's signal for the whole request: give it this probe's own.
+  const signal = probeSignal(runSignal);
   const url = new URL(target.url);
   let tlsInfo: EstablishSuccess | undefined;
   const dispatcher = new Agent({

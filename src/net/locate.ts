@@ -17,6 +17,7 @@ export interface FoundCertificate {
   path?: string;
   subject: string;
   isCA: boolean;
+  der: Uint8Array;
 }
 
 /** Certificates of a file Codex would LOAD as it is; a file it refuses is no fix to suggest. */
@@ -59,7 +60,7 @@ export async function locateIssuer(input: LocateInput, issuerDer: Uint8Array): P
   const found: FoundCertificate[] = [];
   for (const der of input.platformRoots.certificates) {
     const s = summaryIfSubject(der, issuerDer);
-    if (s) found.push({ where: `the system store (${input.platformRoots.description})`, subject: s.subject, isCA: s.isCA });
+    if (s) found.push({ where: `the system store (${input.platformRoots.description})`, subject: s.subject, isCA: s.isCA, der });
   }
   for (const candidate of input.candidates) {
     const stat = await fs.stat(candidate.path).catch(() => undefined);
@@ -68,7 +69,7 @@ export async function locateIssuer(input: LocateInput, issuerDer: Uint8Array): P
       for (const der of await loadableCertsIn(file)) {
         const s = summaryIfSubject(der, issuerDer);
         if (s && !found.some((f) => f.path === file)) {
-          found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA });
+          found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA, der });
         }
       }
     }

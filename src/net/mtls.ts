@@ -12,7 +12,7 @@
 // leaves the process.)
 import * as http2 from "node:http2";
 import type * as tls from "node:tls";
-import { SocketBag } from "./connect.js";
+import { probeSignal, SocketBag } from "./connect.js";
 import { establish, type EstablishFailure, type EstablishSuccess, type FailureStage, type PresentedChain } from "./establish.js";
 import type { ProxyDecision } from "./proxy.js";
 import type { TrustAnchor, VerifyResult } from "./verify.js";
@@ -169,7 +169,8 @@ function grpcExport(socket: tls.TLSSocket, input: CollectorProbeInput, bag: Sock
 }
 
 /** Races `work` (which must not reject) against timeoutMs and the run's signal. */
-function bounded<T>(work: Promise<T>, ms: number, signal: AbortSignal, onTimeout: () => T): Promise<T> {
+function bounded<T>(work: Promise<T>, ms: number, runSignal: AbortSignal, onTimeout: () => T): Promise<T> {
+  const signal = probeSignal(runSignal);
   return new Promise((resolve) => {
     let settled = false;
     const finish = (value: T) => {

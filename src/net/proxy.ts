@@ -3,19 +3,11 @@
 // applies to https; NO_PROXY/no_proxy bypasses. Pure: the env check and the network checks share it.
 import { isIP } from "node:net";
 import type { Env } from "../env.js";
+import { parseProxyUrl, type ProxyUrl } from "./proxy-url.js";
+import { displayUrl, maskUserinfo } from "./url-text.js";
 
-export interface ProxyUrl {
-  /** As written, with any password masked. */
-  display: string;
-  scheme: string;
-  host: string;
-  port: number;
-  username?: string;
-  /** Never rendered; used only for the Proxy-Authorization header. */
-  password?: string;
-  supported: boolean;
-  problem?: "socks" | "malformed" | "unsupported-scheme";
-}
+export { displayUrl, parseProxyUrl };
+export type { ProxyProblem, ProxyUrl } from "./proxy-url.js";
 
 export interface ProxyDecision {
   target: string;
@@ -25,55 +17,13 @@ export interface ProxyDecision {
   bypassedBy?: string;
   /** HTTP_PROXY is set but does not apply to https targets. */
   httpProxyIgnored?: boolean;
-  /** Values reqwest cannot parse are skipped as if unset (the next variable, or direct, wins). */
+  /** Values hyper-util cannot parse are skipped as if unset (the next variable, or direct, wins). */
   ignored?: { via: string; proxy: ProxyUrl }[];
 }
 
+/** A URL-ish value with its userinfo (to the last "@") masked; the rest as written. */
 export function redactUrl(raw: string): string {
-  // The userinfo ends at the LAST "@" of the authority (WHATWG/url crate): a password may hold "@".
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/i, (_m, scheme: string, userinfo: string) => {
-    const user = userinfo.split(":")[0];
-    return `${scheme}${user ? `${user}:****` : "****"}@`;
-  });
-}
-
-/** Scheme, host and path only: never userinfo or a query string (either may carry a secret). */
-export function displayUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
-  } catch {
-    return raw.replace(/\/\/[^/@]*@/, "//").replace(/\?.*$/, "");
-  }
-}
-
-export function parseProxyUrl(raw: string): ProxyUrl {
-  // reqwest assumes http:// when the value has no scheme.
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  const display = redactUrl(withScheme);
-  // http::Uri refuses whitespace anywhere; WHATWG URL would quietly trim it.
-  if (/\s/.test(raw)) return { display, scheme: "", host: "", port: 0, supported: false, problem: "malformed" };
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return { display, scheme: "", host: "", port: 0, supported: false, problem: "malformed" };
-  }
-  const scheme = url.protocol.replace(/:$/, "").toLowerCase();
-  const defaultPort = scheme === "https" ? 443 : scheme.startsWith("socks") ? 1080 : 80;
-  const parsed: ProxyUrl = {
-    display,
-    scheme,
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port ? Number(url.port) : defaultPort,
-    supported: scheme === "http" || scheme === "https",
-  };
-  if (url.username) parsed.username = decodeURIComponent(url.username);
-  if (url.password) parsed.password = decodeURIComponent(url.password);
-  if (!parsed.host) return { ...parsed, supported: false, problem: "malformed" };
-  if (scheme.startsWith("socks")) parsed.problem = "socks";
-  else if (!parsed.supported) parsed.problem = "unsupported-scheme";
-  return parsed;
+  return maskUserinfo(raw);
 }
 
 /** reqwest/hyper-util `get_first_env`: the first variable that is SET, even to "" (then: no proxy). */

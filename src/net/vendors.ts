@@ -48,7 +48,8 @@ export const VENDORS: Vendor[] = [
   { name: "Charles Proxy", names: /charles proxy/i, paths: [] },
   { name: "Fiddler", names: /fiddler/i, paths: [] },
   { name: "Burp Suite", names: /portswigger|burp/i, paths: [] },
-  { name: "Squid", names: /squid/i, headers: /^(via: .*squid|server: squid|x-squid-error:)/im, paths: [] },
+  // Not "Via: … squid": Squid adds that to every response it relays, including the origin's own 401.
+  { name: "Squid", names: /squid/i, headers: /^(server: squid|x-squid-error:)/im, paths: [] },
 ];
 
 /** Generic install locations where a corporate root is often found. */

@@ -7,6 +7,7 @@ import type { Target } from "../codex/endpoints.js";
 import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
 import type { ProxyDecision } from "./proxy.js";
 import type { ProbeInput } from "./http-probe.js";
+import { probeSignal } from "./connect.js";
 import { VERSION } from "../version.js";
 
 export type WsOutcome =
@@ -21,7 +22,8 @@ export type WsProbe =
   | { ok: true; route: ProxyDecision; tls: EstablishSuccess; outcome: WsOutcome }
   | { ok: false; route: ProxyDecision; failure: EstablishFailure };
 
-export async function probeWebSocket({ target, route, connect, timeoutMs, signal }: ProbeInput): Promise<WsProbe> {
+export async function probeWebSocket({ target, route, connect, timeoutMs, signal: runSignal }: ProbeInput): Promise<WsProbe> {
+  const signal = probeSignal(runSignal);
   const url = new URL(target.url);
   let failure: EstablishFailure | undefined;
   let tlsInfo: EstablishSuccess | undefined;

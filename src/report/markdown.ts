@@ -3,7 +3,7 @@
 import type { CheckResult, Finding, Status } from "../check.js";
 import type { Report } from "./model.js";
 import type { Table } from "./model.js";
-import { neutralise } from "./sanitise.js";
+import { echo, neutralise } from "../echo.js";
 
 export interface MarkdownOptions {
   /** The command line as typed (already redacted), shown so the helpdesk can re-run it. */
@@ -13,19 +13,31 @@ export interface MarkdownOptions {
 const STATUS_TEXT: Record<Status, string> = { pass: "✓ pass", warn: "! warn", fail: "✗ fail", skip: "- skip" };
 const LEVEL_TEXT: Record<Finding["level"], string> = { info: "info", warn: "warning", error: "error" };
 
-/** Text inside a table cell: no line breaks, no pipes, no control characters. */
+/** Text inside a table cell: bounded, no line breaks, no pipes, no control characters. */
 function cell(text: string): string {
-  return neutralise(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+  return echo(text).replace(/\|/g, "\\|");
+}
+
+/**
+ * The command line as a code span in a table cell. Never shortened and no character replaced: a
+ * cut or an altered quote could change what the shell-quoted words mean when pasted back.
+ */
+function commandCell(text: string): string {
+  const body = neutralise(text).replace(/\|/g, "\\|");
+  const fence = "`".repeat(Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") ? " " : "";
+  return `${fence}${pad}${body}${pad}${fence}`;
 }
 
 /** Inline text outside tables: Markdown's active characters are escaped so values stay literal. */
 function inline(text: string): string {
-  return neutralise(text).replace(/\r?\n/g, " ").replace(/([\\`*_[\]<>#|])/g, "\\$1");
+  return neutralise(text).replace(/([\\`*_[\]<>#|])/g, "\\$1");
 }
 
 /** A fenced block whose fence is longer than any backtick run inside it. */
 function fenced(text: string, lang = ""): string[] {
-  const body = neutralise(text);
+  // Newlines in a hint are the doctor's own: values were escaped when the template was filled.
+  const body = neutralise(text, true);
   const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longest + 1);
   return [fence + lang, body, fence];
@@ -65,7 +77,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions): string
     `| Tool | codex-doctor ${cell(report.tool.version)} |`,
     `| Node, platform | ${cell(report.node)}, ${cell(report.platform)} |`,
     `| Generated | ${cell(report.generatedAt)} |`,
-    `| Command line | \`${cell(options.commandLine).replace(/`/g, "'")}\` |`,
+    `| Command line | ${commandCell(options.commandLine)} |`,
     `| CA bundle | ${report.ca.selectedBy ? `${cell(report.ca.selectedBy)} → ${cell(report.ca.path ?? "")} (${report.ca.codexLoads ? `Codex loads ${report.ca.certificates}` : "Codex refuses it"})` : "none selected (system roots)"} |`,
     "",
   ];

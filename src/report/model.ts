@@ -26,11 +26,16 @@ export interface Report {
   node: string;
   platform: string;
   ok: boolean;
-  /** What the process exits with: 0 ok, 1 a check failed (or warned with --strict), 2 could not run. */
-  exitCode: 0 | 1 | 2;
+  /**
+   * What the process exits with: 0 ok, 1 a check failed (or warned with --strict), 2 could not run,
+   * 128 + the signal's number (130, 143) when a signal stopped the run.
+   */
+  exitCode: number;
   diagnosis: Diagnosis | null;
   summary: Record<Status, number>;
   ca: {
+    /** false when the CA facts could not be gathered (deadline, signal, crash): the rest says nothing then. */
+    known: boolean;
     selectedBy: "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE" | "--ca" | null;
     path: string | null;
     certificates: number;
@@ -78,6 +83,7 @@ export function buildReport(input: {
     diagnosis: diagnose(input.checks, input.strict),
     summary,
     ca: {
+      known: input.ca !== null,
       selectedBy: input.ca?.selection.selectedBy ?? null,
       path: input.ca?.selection.path ?? null,
       certificates: input.ca?.certificateCount ?? 0,

@@ -1,37 +1,37 @@
 // Last line of defence before anything is rendered: proxy passwords, API keys and tokens never
 // reach stdout, whatever a check put into its messages or data.
 import { isSecretName, type Env } from "../env.js";
-import { redactUrl } from "../net/proxy.js";
+import { passwordOf, percentDecodeLossy, redactUrlsInText } from "../net/url-text.js";
 
-const PROXY_NAME = /PROXY$/i;
+/**
+ * The secrets one variable holds: its whole value when its name says it is a secret; the password
+ * of a URL in it (proxy variables also without a scheme), as written and percent-decoded. The
+ * password runs to the LAST "@", whatever it contains ("#", "/", "?", "%", spaces), so a password
+ * that breaks the URL is still known and scrubbed from every output.
+ */
+export function secretsOf(name: string, value: string): string[] {
+  const out: string[] = [];
+  if (isSecretName(name) && value.length >= 6) out.push(value);
+  const trimmed = value.trim();
+  // reqwest takes "user:pass@host:port" without a scheme for proxies (npm's *_proxy too).
+  const password = passwordOf(trimmed, /proxy$/i.test(name));
+  if (password) out.push(password, percentDecodeLossy(password));
+  return out;
+}
 
-/** Secret values taken from the environment: whole values of secret-named variables, proxy passwords. */
+/** Secret values taken from the environment, longest first. */
 export function secretsFrom(env: Env): string[] {
   const secrets = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (isSecretName(name) && value.length >= 6) secrets.add(value);
-    if (PROXY_NAME.test(name)) {
-      // reqwest accepts "user:pass@host:port" without a scheme. The password runs to the LAST "@"
-      // of the authority (it may itself contain "@").
-      const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^:@/?#]*:([^/?#]+)@/i.exec(value);
-      if (m && m[1].length >= 1) {
-        secrets.add(m[1]);
-        try {
-          secrets.add(decodeURIComponent(m[1]));
-        } catch {
-          /* not percent-encoded */
-        }
-      }
-    }
+    for (const s of secretsOf(name, value)) secrets.add(s);
   }
   return [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
 }
 
 export function redactText(text: string, secrets: string[]): string {
-  let out = redactUrl(text);
-  // URLs anywhere inside the text, not only at its start.
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s@/?#:]*):([^\s/?#]*)@/gi, (_m, scheme: string, user: string) => `${scheme}${user}:****@`);
+  // URLs anywhere in the text: userinfo (to the last "@") masked, query and fragment dropped.
+  let out = redactUrlsInText(text);
   out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, "$1 <redacted>");
   out = out.replace(/\bsk-[A-Za-z0-9_-]{8,}/g, "<redacted>");
   for (const secret of secrets) {

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readBoundedFile, rustIoError } from "../../src/ca/file.js";
+import { formatBytes, readBoundedFile, rustIoError } from "../../src/ca/file.js";
 import { isRoot, Workspace } from "../helpers/doctor.js";
 
 const ws = new Workspace();
@@ -81,6 +81,23 @@ describe("readBoundedFile", () => {
     expect(await readBoundedFile(join(dir, "big.pem"), 10)).toMatchObject({ ok: false, problem: "too-large", size: 11 });
     await fs.writeFile(join(dir, "edge.pem"), "x".repeat(10));
     expect(await readBoundedFile(join(dir, "edge.pem"), 10)).toMatchObject({ ok: true, size: 10 });
+  });
+
+  it("too large is described as codex-doctor's own limit, never as a Codex error", async () => {
+    const dir = await ws.scenarioDir();
+    await fs.writeFile(join(dir, "big.pem"), "x".repeat(3 * 1024 * 1024));
+    expect(await readBoundedFile(join(dir, "big.pem"), 2 * 1024 * 1024)).toEqual({
+      ok: false,
+      problem: "too-large",
+      size: 3 * 1024 * 1024,
+      limit: 2 * 1024 * 1024,
+      rustError: "not read by codex-doctor, which stops at 2 MiB (its own limit; it is 3 MiB, and Codex reads the whole file)",
+    });
+    // A device does not say its size: the text still names the limit.
+    expect(await within(2000, readBoundedFile("/dev/zero", 1536))).toMatchObject({
+      rustError: "not read by codex-doctor, which stops at 1.5 KiB (1,536 bytes) (its own limit; it is larger than that, and Codex reads the whole file)",
+    });
+    expect([formatBytes(900), formatBytes(1024 * 1024), formatBytes(16 * 1024 * 1024 + 1)]).toEqual(["900 bytes", "1 MiB", "16.0 MiB (16,777,217 bytes)"]);
   });
 
   it("unreadable: a symlink loop fails with ELOOP (os error 40)", async () => {

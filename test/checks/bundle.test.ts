@@ -45,6 +45,18 @@ const rows: Row[] = [
 
   // ---- the file itself
   {
+    // Observed with the real CLI: saved credentials keep `codex exec` working on the base roots.
+    name: "a refused bundle only warns when Codex already holds credentials (login is what breaks)",
+    scenario: () => ({ env: { ...CA, OPENAI_API_KEY: "sk-test-0123456789abcdef" } }),
+    expect: { status: "warn", codes: ["CA_FILE_MISSING", "CA_CODEX_REFUSES_WITH_CREDENTIALS"] },
+  },
+  {
+    // The e2e with the real CLI: a refused SSL_CERT_FILE is also the base root set, so it fails.
+    name: "a refused SSL_CERT_FILE fails even with credentials",
+    scenario: () => ({ env: { SSL_CERT_FILE: "{dir}/ca.pem", OPENAI_API_KEY: "sk-test-0123456789abcdef" } }),
+    expect: { status: "fail", codes: ["CA_FILE_MISSING", "CA_CODEX_REFUSES"] },
+  },
+  {
     name: "path does not exist",
     scenario: () => ({ env: CA }),
     expect: {

@@ -1,13 +1,13 @@
 // Runs checks that read config.toml (mcp, otel) through the real pipeline against the lab: a temp
 // CODEX_HOME with the scenario's config.toml and files, a "system store" holding only the roots
 // given, no real environment, and --offline only when the scenario says so.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Check, CheckResult } from "../../src/check.js";
 import { buildContext, type CheckContext, type RunOptions } from "../../src/context.js";
 import { runChecks } from "../../src/runner.js";
 import type { Minted } from "../lab/index.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
 export interface ConfigScenario {
   /** config.toml text; `{dir}` is the scenario directory, `{home}` the CODEX_HOME. */
@@ -31,7 +31,7 @@ export interface ConfigRun {
 }
 
 export async function runWithConfig(checks: Check[], scenario: ConfigScenario, systemRoots: Minted[]): Promise<ConfigRun> {
-  const dir = mkdtempSync(join(tmpdir(), "codex-doctor-cfg-"));
+  const dir = makeTempDir("codex-doctor-cfg-");
   const codexHome = join(dir, "codex-home");
   mkdirSync(codexHome, { recursive: true });
   const sub = (text: string) => text.replaceAll("{home}", codexHome).replaceAll("{dir}", dir);

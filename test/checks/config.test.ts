@@ -57,6 +57,14 @@ const rows: Row[] = [
     messages: { CONFIG_UNREADABLE: ["Is a directory"] },
   },
   {
+    name: "config.toml over the doctor's 4 MiB cap: its own limit (warn), never 'Codex fails to start'",
+    scenario: () => ({ config: `# ${"x".repeat(4 * 1024 * 1024)}\n` }),
+    status: "warn",
+    codes: ["CONFIG_TOO_LARGE"],
+    exactly: ["CONFIG_TOO_LARGE"],
+    messages: { CONFIG_TOO_LARGE: ["is 4.0 MiB (4,194,307 bytes): codex-doctor reads at most 4 MiB of it (its own limit, not Codex's), so it did not check the file. Codex reads all of it."] },
+  },
+  {
     name: "respect_system_proxies (plural) under [features]",
     scenario: () => ({ fixture: "mistakes/respect-system-proxies.toml" }),
     status: "warn",

@@ -194,6 +194,41 @@ const rows: Row[] = [
     scenario: () => ({ dotenv: { dir: true } }),
     expect: { status: "warn", codes: ["CA_NONE_SELECTED", "DOTENV_UNREADABLE"] },
   },
+  {
+    name: "a .env over the doctor's 1 MiB cap: its own limit (warn), not 'cannot be read' and not 'Codex skips it'",
+    scenario: () => ({ dotenv: { sparse: 2 * 1024 * 1024 } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "DOTENV_TOO_LARGE"],
+      result: (r) => {
+        const message = r.findings[1].message;
+        expect(message).toContain("is 2 MiB: codex-doctor reads at most 1 MiB of it (its own limit, not Codex's)");
+        expect(message).toContain("Codex reads and applies all of it");
+      },
+    },
+  },
+  {
+    name: "runaway .env expansion (A=$A$A forty times): the doctor's own limit (warn), no RangeError",
+    scenario: () => ({ dotenv: ["A=ab", ...Array<string>(40).fill("A=$A$A"), "B=$A"].join("\n") + "\n" }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "DOTENV_EXPANSION_LIMIT"],
+      result: (r) => {
+        const f = r.findings[1];
+        expect(f.message).toMatch(/line 21: A expands to 2,097,152 characters through \$NAME substitution, and A on line 41 to 2,199,023,255,552 characters; codex-doctor stopped expanding at its own limit/);
+        expect(f.message).toContain("what it reports about A and 21 later value(s) is incomplete. Codex has no such limit");
+      },
+    },
+  },
+  {
+    name: "an SSL_CERT_FILE over the doctor's size cap: its own limit (warn), never 'the store is EMPTY'",
+    scenario: () => ({ env: { SSL_CERT_FILE: "{dir}/huge.pem" }, files: { "huge.pem": { sparse: 17 * 1024 * 1024 } } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_VAR_SELECTED", "BASE_ROOTS_DOCTOR_LIMIT", "BASE_ROOTS_REPLACED"],
+      result: (r) => expect(r.findings[1].message).toMatch(/^codex-doctor did not read all of Codex's base roots: .*huge\.pem: not read by codex-doctor, which stops at 16 MiB \(its own limit; it is 17 MiB, and Codex reads the whole file\)\. Codex has no such limit/),
+    },
+  },
 
   // ---- other tools' CA variables
   {
@@ -213,6 +248,15 @@ const rows: Row[] = [
     name: "other tools' variables pointing nowhere (warn each)",
     scenario: () => ({ env: { NODE_EXTRA_CA_CERTS: "{dir}/gone.pem", AWS_CA_BUNDLE: "{dir}" } }),
     expect: { status: "warn", codes: ["CA_NONE_SELECTED", "OTHER_CA_VAR_MISSING", "OTHER_CA_VAR_MISSING"] },
+  },
+  {
+    name: "another tool's bundle over the doctor's size cap is not compared (info), not 'cannot be read'",
+    scenario: () => ({ env: { NODE_EXTRA_CA_CERTS: "{dir}/huge.pem" }, files: { "huge.pem": { sparse: 17 * 1024 * 1024 } } }),
+    expect: {
+      status: "pass",
+      codes: ["CA_NONE_SELECTED", "OTHER_CA_VAR_NOT_CHECKED"],
+      result: (r) => expect(r.findings[1].message).toMatch(/was not compared with Codex's roots: not read by codex-doctor, which stops at 16 MiB \(its own limit; it is 17 MiB, and Codex reads the whole file\)\.$/),
+    },
   },
   {
     name: "REQUESTS_CA_BUNDLE lacks the root Codex loads (warn)",
@@ -342,7 +386,8 @@ const rows: Row[] = [
   {
     // reqwest skips a value it cannot parse as if it were unset: the next variable (or direct) wins.
     name: "malformed proxy URL is ignored like reqwest does (warn), credentials still redacted",
-    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:m4lformedpw@:8080" } }),
+    // http::Uri refuses a second port colon: hyper-util's parse_env_uri returns None.
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:m4lformedpw@proxy.corp:80:80" } }),
     expect: {
       status: "warn",
       codes: ["CA_NONE_SELECTED", "PROXY_MALFORMED"],
@@ -354,7 +399,7 @@ const rows: Row[] = [
   },
   {
     name: "malformed HTTPS_PROXY falls through to ALL_PROXY",
-    scenario: () => ({ env: { HTTPS_PROXY: "http://:8080", ALL_PROXY: "http://proxy.corp:3128" } }),
+    scenario: () => ({ env: { HTTPS_PROXY: "http://proxy.corp:80:80", ALL_PROXY: "http://proxy.corp:3128" } }),
     expect: {
       status: "warn",
       codes: ["CA_NONE_SELECTED", "PROXY_MALFORMED", "PROXY_FOR_TARGET", "PROXY_FOR_TARGET", "PROXY_FOR_TARGET"],
@@ -367,14 +412,66 @@ const rows: Row[] = [
     expect: { status: "warn", codes: ["CA_NONE_SELECTED", "PROXY_UNSUPPORTED_SCHEME"] },
   },
   {
-    name: "proxy credentials never appear, even with '@' and '%' in the password",
+    name: "proxy credentials never appear, even with '@' and '%' in the password; Codex sends only the part before the first '@' (warn)",
     scenario: () => ({ env: { HTTPS_PROXY: "http://alice:p@ss%40w0rd!@proxy.corp:8080" } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "PROXY_FOR_TARGET", "PROXY_PASSWORD_SPLIT", "PROXY_FOR_TARGET", "PROXY_FOR_TARGET"],
+      result: (r) => {
+        for (const part of ["p@ss", "ss%40w0rd", "w0rd!"]) noSecret(part)(r);
+        expect(routes(r)[TOKEN]).toBe("http://alice:****@proxy.corp:8080 (HTTPS_PROXY)");
+      },
+    },
+  },
+  {
+    name: "a '#' in the password cuts the proxy address: Codex still selects it and fails (error), nothing of the password shown",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:Tr0ub4dor#s3cret@proxy.corp:8080", ALL_PROXY: "http://other.corp:3128" } }),
+    expect: {
+      status: "fail",
+      codes: ["CA_NONE_SELECTED", "PROXY_URL_BROKEN"],
+      result: (r) => {
+        for (const part of ["Tr0ub4dor", "s3cret"]) noSecret(part)(r);
+        expect(Object.values(routes(r))).toEqual(Array(3).fill("http://alice:****@proxy.corp:8080 (HTTPS_PROXY): unusable"));
+        const f = r.findings.find((x) => x.code === "PROXY_URL_BROKEN")!;
+        expect(f.message).toContain('the "#" in its credentials');
+        expect(f.message).toContain("instead of proxy.corp:8080");
+        expect(f.hint).toContain("%23");
+      },
+    },
+  },
+  {
+    name: "a proxy URL without a host is selected and fails every request (hyper-util does not skip it)",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:m4lformedpw@:8080", ALL_PROXY: "http://other.corp:3128" } }),
+    expect: {
+      status: "fail",
+      codes: ["CA_NONE_SELECTED", "PROXY_URL_BROKEN"],
+      result: (r) => {
+        noSecret("m4lformedpw")(r);
+        expect(r.findings[1].message).toContain("it names no host");
+      },
+    },
+  },
+  {
+    name: "'%' not followed by two hex digits in the password is taken literally, not a crash",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://alice:50%off@proxy.corp:8080" } }),
     expect: {
       status: "pass",
       codes: ["CA_NONE_SELECTED", ...THROUGH_ALL],
       result: (r) => {
-        for (const part of ["p@ss", "ss%40w0rd", "w0rd!"]) noSecret(part)(r);
+        noSecret("50%off")(r);
         expect(routes(r)[TOKEN]).toBe("http://alice:****@proxy.corp:8080 (HTTPS_PROXY)");
+      },
+    },
+  },
+  {
+    name: "a NUL byte in HTTPS_PROXY is a malformed value (warn), never a selected proxy",
+    scenario: () => ({ env: { HTTPS_PROXY: "http://proxy.corp:8080\u0000", ALL_PROXY: "http://other.corp:3128" } }),
+    expect: {
+      status: "warn",
+      codes: ["CA_NONE_SELECTED", "PROXY_MALFORMED", ...THROUGH_ALL],
+      result: (r) => {
+        expect(r.findings[1].message).toContain("it contains a NUL byte");
+        expect(Object.values(routes(r))).toEqual(Array(3).fill("http://other.corp:3128 (ALL_PROXY)"));
       },
     },
   },

@@ -1,12 +1,12 @@
 // Runs the real network checks against the in-process lab with a hermetic context: a temp
 // CODEX_HOME, a "system store" that holds only the lab's public root, and no real environment.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Check, CheckResult } from "../../src/check.js";
 import { buildContext, type RunOptions } from "../../src/context.js";
 import { runChecks } from "../../src/runner.js";
 import type { Minted } from "../lab/index.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
 export interface NetworkRun {
   results: Record<string, CheckResult>;
@@ -14,8 +14,9 @@ export interface NetworkRun {
   elapsedMs: number;
 }
 
+/** Removed when the test file ends. */
 export function tempDir(prefix = "codex-doctor-net-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return makeTempDir(prefix);
 }
 
 export function writePem(dir: string, name: string, certs: Minted[]): string {

@@ -86,6 +86,8 @@ interface Row {
   expect: Expect;
   /** The pasteable fix must contain these strings ({dir} is the row's temp dir). */
   hintContains?: string[];
+  /** …and must not contain these. */
+  hintLacks?: string[];
   /** Verification fails: not one request may reach the origin (checked on the shared origin). */
   nothingSent?: boolean;
 }
@@ -156,7 +158,21 @@ const rows: Row[] = [
       return { env: { HTTPS_PROXY: await intercept(zscaler) }, searchPaths: [`${dir}/ca-certificates`] };
     },
     expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
-    hintContains: ["export CODEX_CA_CERTIFICATE=/path/to/corporate-root.pem"],
+    // Not the DER copy, and no placeholder path: capture the root on Codex's route instead.
+    hintContains: ["codex-doctor export-ca --out ", "export CODEX_CA_CERTIFICATE="],
+    hintLacks: ["/path/to/", "zscaler-root.cer"],
+  },
+  {
+    name: "the selected bundle is the root in DER: the fix converts THAT file, to a new name",
+    setup: async (dir) => {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(`${dir}/root.der`, zscaler.root.certDer);
+      writeFileSync(`${dir}/root.pem`, "an unrelated file the fix must not overwrite\n");
+      return { env: { HTTPS_PROXY: await intercept(zscaler), CODEX_CA_CERTIFICATE: `${dir}/root.der` } };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] } },
+    hintContains: ["openssl x509 -inform der -in {dir}/root.der -out {dir}/root-2.pem", "export CODEX_CA_CERTIFICATE={dir}/root-2.pem"],
+    hintLacks: ["/path/to/"],
   },
   {
     name: "missing root found in a vendor install directory",
@@ -217,6 +233,19 @@ const rows: Row[] = [
       },
     }),
     expect: { status: { proxy: "fail", https: "skip" }, codes: { proxy: ["TLS_SHORT_CHAIN"] } },
+    // The missing certificate is the intermediate that signed the leaf, and the fix says so.
+    hintContains: ['the intermediate "CN=Zscaler Intermediate Root CA'],
+    hintLacks: ["export-ca", "intermediate.pem >>"],
+  },
+  {
+    // Found by the e2e: the leaf's issuer is a root of the system store that SSL_CERT_FILE replaced.
+    name: "leaf only, issued by a system-store root that SSL_CERT_FILE replaces: not a short chain",
+    setup: async (dir) => {
+      const o = await originWith({ leaf: await mintLeaf(publicRoot, { dnsNames: NAMES }), chain: [] });
+      return { env: { SSL_CERT_FILE: writePem(dir, "corp.pem", [zscaler.root]) }, targets: [`https://127.0.0.1:${o.port}/v1/models`] };
+    },
+    expect: { status: { proxy: "fail" }, codes: { proxy: ["TLS_UNKNOWN_ISSUER"] }, absent: ["TLS_SHORT_CHAIN"] },
+    hintContains: ["unset SSL_CERT_FILE SSL_CERT_DIR"],
   },
   {
     name: "407 without credentials",
@@ -474,6 +503,10 @@ describe("network checks against the lab", () => {
         searchPaths,
       });
       if (row.nothingSent) expect(origin.requests.length).toBe(requestsBefore);
+      for (const unwanted of row.hintLacks ?? []) {
+        const hints = run.results.proxy.findings.map((f) => f.hint ?? "").join("\n");
+        expect(hints).not.toContain(unwanted.replaceAll("{dir}", dir));
+      }
       for (const wanted of row.hintContains ?? []) {
         const hints = run.results.proxy.findings.map((f) => f.hint ?? "").join("\n");
         expect(hints).toContain(wanted.replaceAll("{dir}", dir));

@@ -293,6 +293,14 @@ const rows: Row[] = [
     codes: ["OTEL_FILE_UNREADABLE", "OTEL_PROBE_SKIPPED"],
   },
   {
+    name: "ca-certificate over the doctor's size cap: not checked (warn), never 'Codex cannot build the exporter'",
+    scenario: () => ({ config: toml({ ...full(traces(collector)), ca: "{dir}/pki/huge.pem" }), files: { ...identityFiles(good, null), "pki/huge.pem": "x".repeat(1024 * 1024 + 1) } }),
+    status: "warn",
+    codes: ["OTEL_FILE_NOT_READ", "OTEL_PROBE_SKIPPED"],
+    absent: ["OTEL_FILE_UNREADABLE"],
+    check: (run) => expect(run.results.otel.findings.find((f) => f.code === "OTEL_FILE_NOT_READ")?.message).toContain("its own limit; it is 1.0 MiB (1,048,577 bytes), and Codex reads the whole file"),
+  },
+  {
     name: "ca-certificate is DER, not PEM",
     scenario: () => ({ config: toml(full(traces(collector))), files: { ...identityFiles(good, null), "pki/ca.pem": collectorRoot.certDer } }),
     status: "fail",

@@ -281,6 +281,13 @@ const offlineRows: Row[] = [
     codes: ["SANDBOX_CONFIG_UNREADABLE"],
   },
   {
+    name: "config.toml over the doctor's size cap: skipped, without claiming Codex does not start",
+    scenario: () => ({ config: `# ${"x".repeat(4 * 1024 * 1024)}\n`, env: CA_ENV }),
+    status: "skip",
+    codes: ["SANDBOX_CONFIG_NOT_READ"],
+    messages: { SANDBOX_CONFIG_NOT_READ: ["its own limit", "Codex reads the whole file"] },
+  },
+  {
     name: "config.toml that cannot be read: skipped with a coded finding",
     scenario: () => ({ configIsDirectory: true, env: CA_ENV }),
     status: "skip",

@@ -80,7 +80,7 @@ function expectV1Report(doc: unknown): asserts doc is Record<string, any> {
   ]);
   expect(r.node).toBe(process.version);
   expect(r.platform).toBe(`${process.platform}-${process.arch}`);
-  expect([0, 1, 2]).toContain(r.exitCode);
+  expect([0, 1, 2, 130, 143]).toContain(r.exitCode);
   // The diagnosis is the first error of the first failed check, and there is one exactly when a check failed.
   const firstFailed = (r.checks as { status: string; id: string; findings: { level: string; code: string }[] }[]).find((c) => c.status === "fail");
   if (firstFailed) {
@@ -94,7 +94,7 @@ function expectV1Report(doc: unknown): asserts doc is Record<string, any> {
   expect(r.generatedAt).toBe(NOW.toISOString());
   expect(typeof r.ok).toBe("boolean");
   expect(Object.keys(r.summary).sort()).toEqual(["fail", "pass", "skip", "warn"]);
-  expect(Object.keys(r.ca).sort()).toEqual(["certificates", "codexLoads", "path", "selectedBy"]);
+  expect(Object.keys(r.ca).sort()).toEqual(["certificates", "codexLoads", "known", "path", "selectedBy"]);
   expect([null, "CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "--ca"]).toContain(r.ca.selectedBy);
   expect(typeof r.ca.certificates).toBe("number");
   expect(typeof r.ca.codexLoads).toBe("boolean");
@@ -219,7 +219,7 @@ describe("--json", () => {
         expect(c.findings.map((f: { code: string }) => f.code)).toEqual(["OFFLINE"]);
       }
     }
-    expect(report.ca).toEqual({ selectedBy: null, path: null, certificates: 0, codexLoads: true });
+    expect(report.ca).toEqual({ known: true, selectedBy: null, path: null, certificates: 0, codexLoads: true });
     expect(codesOf(report, "bundle")).toEqual(["CA_NOT_CONFIGURED"]);
   });
 
@@ -228,7 +228,7 @@ describe("--json", () => {
       files: { "corp.pem": kit.corp.root.certPem + kit.corp.intermediate.certPem },
     });
     const report = parseOne(r.stdout);
-    expect(report.ca).toEqual({ selectedBy: "--ca", path: `${r.dir}/corp.pem`, certificates: 2, codexLoads: true });
+    expect(report.ca).toEqual({ known: true, selectedBy: "--ca", path: `${r.dir}/corp.pem`, certificates: 2, codexLoads: true });
     expect(r.stdout).not.toMatch(/"subjectDer"|"spkiDer"|"issuerDer"|"0": \d+/);
   });
 

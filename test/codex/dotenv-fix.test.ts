@@ -1,16 +1,16 @@
 // The .env removal hints are shell commands: run them for real and check they delete exactly the
 // stale entries, even when several are pasted one after the other.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintDotenv } from "../../src/codex/config-lint.js";
 import { readDotenv } from "../../src/codex/dotenv.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
 describe(".env removal hints", () => {
   it("delete exactly the stale keys, in any order, from a path with a space", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "dotenv fix "));
+    const dir = makeTempDir("dotenv fix ");
     const path = join(dir, ".env");
     writeFileSync(path, ["# keep me", "SSL_CERT_FILE=/gone/a.pem", "KEEP=1", "export REQUESTS_CA_BUNDLE=/gone/b.pem", "SSL_CERT_FILE_OLD=/x"].join("\n") + "\n");
     const dotenv = await readDotenv(path);

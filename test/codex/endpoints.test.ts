@@ -1,8 +1,6 @@
 // Which endpoints the https and websocket checks probe: Codex's defaults per auth mode, and the
 // endpoints config.toml defines (provider base_url, openai_base_url, chatgpt_base_url), plus one
 // run of the real checks through the lab to show config-defined endpoints are what gets probed.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCodexConfig, type CodexConfigReport } from "../../src/codex/config.js";
@@ -13,6 +11,7 @@ import {
   explicitChatgptBase,
   isHttpsUrl,
   planTargets,
+  urlForPath,
   targetsFromUrls,
   type Target,
 } from "../../src/codex/endpoints.js";
@@ -21,8 +20,9 @@ import { websocketCheck } from "../../checks/websocket.js";
 import type { Check } from "../../src/check.js";
 import { mintIntermediate, mintLeaf, mintRoot, startOrigin, startProxy, type LabServer, type Minted, type Origin } from "../lab/index.js";
 import { runWithConfig } from "../checks/config-harness.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
-const emptyHome = mkdtempSync(join(tmpdir(), "codex-doctor-endpoints-"));
+const emptyHome = makeTempDir("codex-doctor-endpoints-");
 const config = (text: string): CodexConfigReport => parseCodexConfig(text, join(emptyHome, "config.toml"));
 const NONE: CodexConfigReport = { path: join(emptyHome, "config.toml"), exists: false, raw: {} };
 
@@ -95,6 +95,24 @@ describe("planTargets", () => {
     ]);
     const ignored = 'profile = "work"\n[profiles.work]\nopenai_base_url = "https://work-gateway.example/v1"\n';
     expect(urls(await plan(config(ignored))).join("\n")).not.toContain("work-gateway");
+  });
+
+  it("a base_url with a query: joined like Codex (url_for_path concatenates), labelled without the query", async () => {
+    const text = 'model_provider = "corp"\n[model_providers.corp]\nbase_url = "https://llm.corp.example/v1/?api-key=Qu3ry"\nsupports_websockets = true\n';
+    const targets = await plan(config(text));
+    expect(urls(targets)).toEqual([
+      `https POST ${TOKEN_URL}`,
+      "https GET https://llm.corp.example/v1/?api-key=Qu3ry/models",
+      "wss GET wss://llm.corp.example/v1/?api-key=Qu3ry/responses",
+    ]);
+    expect(targets.map((t) => t.label).join(" ")).not.toContain("Qu3ry");
+    expect(targetsFromUrls(["https://a.example/x?token=T0k"])[0].label).toBe("https://a.example/x");
+  });
+
+  it("urlForPath: trailing and leading slashes collapse to one, like Provider::url_for_path", () => {
+    expect(urlForPath("https://h.example/v1///", "/models")).toBe("https://h.example/v1/models");
+    expect(urlForPath("https://H.example:443/v1", "responses")).toBe("https://h.example/v1/responses");
+    expect(urlForPath("not a url", "models")).toBe("not a url/models");
   });
 
   it("a plain-http base (a local model server) has no TLS to probe: only the token endpoint stays", async () => {

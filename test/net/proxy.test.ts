@@ -13,7 +13,7 @@ describe("resolveProxy (hyper-util Matcher::from_env)", () => {
     { name: "an empty HTTPS_PROXY falls back to ALL_PROXY", env: { HTTPS_PROXY: "", ALL_PROXY: "http://c:3" }, via: "ALL_PROXY" },
     {
       name: "a malformed HTTPS_PROXY falls back to ALL_PROXY, not https_proxy",
-      env: { HTTPS_PROXY: "http://:8080", https_proxy: "http://b:2", ALL_PROXY: "http://c:3" },
+      env: { HTTPS_PROXY: "http://p:1:2", https_proxy: "http://b:2", ALL_PROXY: "http://c:3" },
       via: "ALL_PROXY",
       ignored: ["HTTPS_PROXY"],
     },
@@ -61,6 +61,67 @@ describe("parseProxyUrl", () => {
 
   it("masks the password of a malformed value too", () => {
     expect(parseProxyUrl("alice:s3cret@:8080").display).not.toContain("s3cret");
+  });
+});
+
+describe("parseProxyUrl reads values like hyper-util's parse_env_uri over http::Uri", () => {
+  // [value, what Codex makes of it]: ignored (None → next variable), or the proxy it dials.
+  const rows: [string, Partial<ReturnType<typeof parseProxyUrl>>][] = [
+    ["http://alice:50%off@proxy:8080", { host: "proxy", port: 8080, username: "alice", password: "50%off", supported: true, problem: undefined }],
+    ["http://alice:p%40ss@proxy:8080", { host: "proxy", port: 8080, password: "p@ss", passwordTruncated: undefined }],
+    ["http://alice:p@ss@proxy:8080", { host: "proxy", port: 8080, password: "p", passwordTruncated: true }],
+    ["http://alice@proxy:8080", { host: "proxy", username: "alice", password: undefined }],
+    ["http://u:%E9@h:1", { password: "\uFFFD" }],
+    // The authority ends at the first "/", "?" or "#": the host comes from the credentials.
+    ["http://alice:Tr0ub4dor#s3cret@proxy:8080", { problem: "broken", cutAt: "#", host: "alice", port: 80, intended: "proxy:8080", password: undefined }],
+    ["http://alice:pw1234/x@proxy:8080", { problem: "broken", cutAt: "/", host: "alice", port: 80 }],
+    ["http://alice:1234#x@proxy:8080", { problem: "broken", cutAt: "#", host: "alice", port: 1234 }],
+    // Reads as host:port and a path: Codex dials alice:1234 (probed; display still masked).
+    ["http://alice:1234/x@proxy:8080", { problem: undefined, host: "alice", port: 1234, display: "http://alice:****@proxy:8080" }],
+    ["http://proxy:8080/path@x", { problem: undefined, host: "proxy", port: 8080, supported: true }],
+    ["http://alice:a?b@proxy:8080", { problem: "broken", cutAt: "?" }],
+    ["http://:8080", { problem: "broken", reason: "it names no host" }],
+    // The port is not validated while parsing: the scheme's default is used.
+    ["http://proxy:abc", { host: "proxy", port: 80, supported: true }],
+    ["http://proxy:99999", { host: "proxy", port: 80 }],
+    ["https://proxy", { host: "proxy", port: 443, supported: true }],
+    ["HTTP://proxy:3128", { scheme: "http", supported: true }],
+    ["http://[::1]:3128", { host: "::1", port: 3128 }],
+    ["http://proxy:8080/some/path?q=1#f", { host: "proxy", port: 8080, supported: true, display: "http://proxy:8080/some/path" }],
+    ["socks4a://h:1", { problem: "socks" }],
+    // Refused by http::Uri or hyper-util: ignored as if unset.
+    ["http://proxy:8080\u0000", { problem: "malformed", reason: "it contains a NUL byte" }],
+    ["http://alice:p\u0000w@proxy:8080", { problem: "malformed", reason: "it contains a NUL byte" }],
+    ["http://proxy:8080/\u0000", { problem: "malformed", reason: "it contains a NUL byte" }],
+    ["http://alice:my pass@proxy:8080", { problem: "malformed", reason: "it contains whitespace" }],
+    ["http://pro|xy:8080", { problem: "malformed" }],
+    ["http://proxy:80:80", { problem: "malformed" }],
+    ["http://alice:pw@", { problem: "malformed" }],
+    ["http://pro%78y:8080", { problem: "malformed" }],
+    ["http://proxy:8080/a b", { problem: "malformed" }],
+    ["proxy:8080/", { problem: "malformed" }],
+    ["http://", { problem: "malformed" }],
+    ["SOCKS5://h:1", { problem: "unsupported-scheme" }],
+    ["ftp://h:21", { problem: "unsupported-scheme" }],
+  ];
+  it.each(rows)("%j", (raw, expected) => {
+    const p = parseProxyUrl(raw);
+    for (const [key, value] of Object.entries(expected)) expect(p[key as keyof typeof p], key).toEqual(value);
+  });
+
+  it("never shows any part of a password, however the value breaks", () => {
+    for (const raw of ["http://alice:Tr0ub4dor#s3cret@proxy:8080", "http://alice:1234/s3cret@proxy:8080", "alice:Tr0ub4dor?s3cret@proxy:8080", "http://alice:my s3cret@proxy:8080", "http://alice:s3cret\u0000@proxy:8080"]) {
+      const shown = parseProxyUrl(raw).display;
+      expect(shown).not.toContain("s3cret");
+      expect(shown).toContain("alice:****@proxy:8080");
+    }
+  });
+
+  it("a broken value is what Codex selects: no fallback to ALL_PROXY", () => {
+    const d = resolveProxy(API, { HTTPS_PROXY: "http://alice:Tr0ub4dor#s3cret@proxy:8080", ALL_PROXY: "http://c:3" });
+    expect(d.via).toBe("HTTPS_PROXY");
+    expect(d.proxy?.problem).toBe("broken");
+    expect(d.ignored).toBeUndefined();
   });
 });
 

@@ -116,7 +116,7 @@ export function goldenReport(): Report {
     exitCode: summary.fail === 0 ? 0 : 1,
     diagnosis: diagnose(checks),
     summary,
-    ca: { selectedBy: "CODEX_CA_CERTIFICATE", path: "/home/dev/corp-ca.pem", certificates: 2, codexLoads: true },
+    ca: { known: true, selectedBy: "CODEX_CA_CERTIFICATE", path: "/home/dev/corp-ca.pem", certificates: 2, codexLoads: true },
     checks,
   };
 }
@@ -198,7 +198,10 @@ describe("renderHuman rules", () => {
   it("says when Codex refuses the bundle, and when none is selected", () => {
     const refused = { ...report, ca: { ...report.ca, codexLoads: false, certificates: 0 } };
     expect(renderHuman(refused, { color: false, verbose: false })).toContain("Codex REFUSES this file");
-    const none = { ...report, ca: { selectedBy: null, path: null, certificates: 0, codexLoads: true } };
+    const none = { ...report, ca: { known: true, selectedBy: null, path: null, certificates: 0, codexLoads: true } };
     expect(renderHuman(none, { color: false, verbose: false })).toContain("CA bundle: none selected");
+    // When the CA facts were never gathered (deadline, signal), nothing is claimed about them.
+    const unknown = { ...report, ca: { known: false, selectedBy: null, path: null, certificates: 0, codexLoads: false } };
+    expect(renderHuman(unknown, { color: false, verbose: false })).toContain("CA bundle: unknown");
   });
 });

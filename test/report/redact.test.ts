@@ -13,15 +13,23 @@ describe("redactUrl / parseProxyUrl", () => {
     ["socks5h://bob:x@127.0.0.1:1080", "socks5h://bob:****@127.0.0.1:1080"],
     ["http://:onlypw@proxy:1", "http://****@proxy:1"],
     ["http://proxy:8080", "http://proxy:8080"],
-    ["http://proxy:8080/path@x", "http://proxy:8080/path@x"],
+    // The text before the last "@" may be a password holding "/" ("alice:pa/ss@proxy"): masked.
+    ["http://proxy:8080/path@x", "http://proxy:****@x"],
+    ["https://registry.example/@scope/pkg", "https://registry.example/@scope/pkg"],
+    ["http://alice:Tr0ub4dor#s3cret@proxy:8080", "http://alice:****@proxy:8080"],
+    ["http://alice:pa/ss?x@proxy:8080", "http://alice:****@proxy:8080"],
+    ["https://ghp_token123@github.com/x", "https://****@github.com/x"],
   ])("%s -> %s", (raw, shown) => {
     expect(redactUrl(raw)).toBe(shown);
   });
 
   it("keeps the password (decoded) for the Proxy-Authorization header, never in display", () => {
+    // hyper-util ends the credentials at the FIRST "@" (split_once), the host follows the last one:
+    // Codex sends "p@ss", so the doctor does too (and says so: PROXY_PASSWORD_SPLIT).
     const p = parseProxyUrl("http://alice:p%40ss@word@proxy.corp:3128");
     expect(p.display).toBe("http://alice:****@proxy.corp:3128");
-    expect(p.password).toBe("p@ss@word");
+    expect(p.password).toBe("p@ss");
+    expect(p.passwordTruncated).toBe(true);
     expect(p.username).toBe("alice");
     expect(p.host).toBe("proxy.corp");
     expect(p.port).toBe(3128);
