@@ -7,7 +7,6 @@
 // threads (bounded: at most 3, and only with more than one CPU); small ones stay on this thread.
 import { X509Certificate } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { countWork } from "./work.js";
 
 export interface OpensslVerdict {
@@ -51,14 +50,16 @@ for (let i = 0; i < out.length; i++) {
 parentPort.postMessage(out, [out.buffer]);
 `;
 
-function runInWorker(ders: Uint8Array[], checkSelf: boolean[]): Promise<OpensslVerdict[] | undefined> {
+type WorkerClass = typeof import("node:worker_threads").Worker;
+
+function runInWorker(Worker: WorkerClass, ders: Uint8Array[], checkSelf: boolean[]): Promise<OpensslVerdict[] | undefined> {
   const offsets = new Uint32Array(ders.length + 1);
   for (let i = 0; i < ders.length; i++) offsets[i + 1] = offsets[i] + ders[i].length;
   const bytes = new Uint8Array(offsets[ders.length]);
   ders.forEach((der, i) => bytes.set(der, offsets[i]));
   const flags = Uint8Array.from(checkSelf, (b) => (b ? 1 : 0));
   return new Promise((resolve) => {
-    let worker: Worker;
+    let worker: InstanceType<typeof Worker>;
     try {
       worker = new Worker(WORKER_SOURCE, {
         eval: true,
@@ -90,11 +91,14 @@ function runInWorker(ders: Uint8Array[], checkSelf: boolean[]): Promise<OpensslV
 export async function opensslVerdicts(ders: Uint8Array[], checkSelf: boolean[]): Promise<OpensslVerdict[]> {
   const lanes = ders.length < PARALLEL_THRESHOLD ? 1 : Math.min(MAX_WORKERS + 1, availableParallelism());
   if (lanes <= 1) return ders.map((der, i) => opensslVerdict(der, checkSelf[i]));
+  // Loaded only when a set is large enough to need it, and before any work starts, so the workers
+  // run while this thread does its share.
+  const { Worker } = await import("node:worker_threads");
   // Contiguous shares: this thread takes the first, each worker one of the rest.
   const share = Math.ceil(ders.length / lanes);
   const pending: { start: number; result: Promise<OpensslVerdict[] | undefined> }[] = [];
   for (let start = share; start < ders.length; start += share) {
-    pending.push({ start, result: runInWorker(ders.slice(start, start + share), checkSelf.slice(start, start + share)) });
+    pending.push({ start, result: runInWorker(Worker, ders.slice(start, start + share), checkSelf.slice(start, start + share)) });
   }
   const verdicts: OpensslVerdict[] = new Array(ders.length);
   for (let i = 0; i < Math.min(share, ders.length); i++) verdicts[i] = opensslVerdict(ders[i], checkSelf[i]);
