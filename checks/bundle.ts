@@ -300,6 +300,11 @@ function parseFindings(bundle: BundleReport, v: Record<string, string>, emit: Em
   return out;
 }
 
+/** A Name's DER as a map key (a view, no copy). */
+function nameKey(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
+}
+
 function certificateFindings(
   certs: (CertSummary | undefined)[],
   ctx: CheckContext,
@@ -309,7 +314,7 @@ function certificateFindings(
   const out: Finding[] = [];
   const dated: Finding[] = [];
   const seen = new Map<string, number>();
-  const subjects = new Set(certs.filter((c): c is CertSummary => !!c).map((c) => Buffer.from(c.subjectDer).toString("hex")));
+  const subjects = new Set(certs.filter((c): c is CertSummary => !!c).map((c) => nameKey(c.subjectDer)));
   certs.forEach((cert, i) => {
     if (!cert) return;
     const index = i + 1;
@@ -321,7 +326,7 @@ function certificateFindings(
     }
     seen.set(cert.sha256, index);
     if (!cert.isCA && !cert.selfSigned) out.push(emit("CA_LEAF_CERT", base));
-    else if (cert.isCA && !cert.selfIssued && !subjects.has(Buffer.from(cert.issuerDer).toString("hex"))) {
+    else if (cert.isCA && !cert.selfIssued && !subjects.has(nameKey(cert.issuerDer))) {
       out.push(emit("CA_INTERMEDIATE_ONLY", { ...base, issuer: cert.issuer }));
     }
     for (const p of validityProblems(cert, ctx.now)) {

@@ -2,8 +2,11 @@
 // with the bytes of the selected file: lossy UTF-8, TRUSTED CERTIFICATE label rewrite, the
 // pki-types section iterator, first-DER-item cut, and the "no certificates" rule.
 import { X509Certificate } from "node:crypto";
+import { isUtf8 } from "node:buffer";
 import { parsePem, type PemBlock, type PemError } from "./pem.js";
-import { anchorFromCertificateDer } from "../net/verify.js";
+import { isWebpkiAnchor } from "../net/verify.js";
+import { countWork } from "./work.js";
+import { surelyParsesWithOpenssl } from "./openssl-model.js";
 
 export const CA_CERT_HINT =
   "If you set CODEX_CA_CERTIFICATE or SSL_CERT_FILE, ensure it points to a PEM file containing one or more CERTIFICATE blocks, or unset it to use system roots.";
@@ -31,16 +34,32 @@ export interface CodexBundleParse {
 
 const TRUSTED = "TRUSTED CERTIFICATE";
 
+/** Codex's verdict on a bundle, registration included (one OpenSSL parse per certificate, in order). */
 export function parseCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
+  const result = scanCodexBundle(fileBytes);
+  if (!result.error) register(result, (i) => opensslParses(result.certificates[i]));
+  return result;
+}
+
+/**
+ * Everything before registration: lossy UTF-8, the TRUSTED rewrite and cut, the PEM iterator,
+ * "no certificates". The caller registers the certificates (`register`) with OpenSSL's verdicts.
+ */
+export function scanCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
   // Codex parses `String::from_utf8_lossy(bytes)`: invalid UTF-8 becomes U+FFFD, a BOM stays.
-  let text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(fileBytes);
-  const trustedNormalised = text.includes(TRUSTED);
+  // Valid UTF-8 (the usual case) is already what Codex sees: no decode/encode round trip.
+  let bytes = fileBytes;
+  const valid = isUtf8(fileBytes);
+  let text = valid ? undefined : new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(fileBytes);
+  const trustedNormalised = text !== undefined ? text.includes(TRUSTED) : Buffer.from(fileBytes.buffer, fileBytes.byteOffset, fileBytes.byteLength).includes(TRUSTED);
   if (trustedNormalised) {
+    text ??= Buffer.from(fileBytes.buffer, fileBytes.byteOffset, fileBytes.byteLength).toString("utf8");
     text = text
       .replaceAll("BEGIN TRUSTED CERTIFICATE", "BEGIN CERTIFICATE")
       .replaceAll("END TRUSTED CERTIFICATE", "END CERTIFICATE");
   }
-  const parsed = parsePem(new TextEncoder().encode(text));
+  if (text !== undefined) bytes = new TextEncoder().encode(text);
+  const parsed = parsePem(bytes);
   const result: CodexBundleParse = {
     certificates: [],
     blocks: parsed.blocks,
@@ -76,29 +95,39 @@ export function parseCodexBundle(fileBytes: Uint8Array): CodexBundleParse {
 
   if (result.certificates.length === 0) {
     result.error = { stage: "parse", detail: "no certificates found in PEM file" };
-    return result;
-  }
-
-  // Registration: reqwest's native-tls `Certificate::from_der` parses each DER with OpenSSL and
-  // refuses what it cannot parse (`builder error`). node:crypto is OpenSSL too.
-  for (let i = 0; i < result.certificates.length; i++) {
-    const der = result.certificates[i];
-    if (!parsesAsCertificate(der)) {
-      result.error = { stage: "register", detail: "builder error", certificateIndex: i + 1 };
-      return result;
-    }
-    // OpenSSL ignores bytes after the certificate and unknown critical extensions; rustls (which
-    // Codex forces once a custom CA is set) turns each certificate into a webpki trust anchor and
-    // refuses both, so the client build fails.
-    if (derItemLength(der) !== der.length || anchorFromCertificateDer(der) === undefined) {
-      result.error = { stage: "build", detail: "builder error", certificateIndex: i + 1 };
-      return result;
-    }
   }
   return result;
 }
 
+/**
+ * Registration, in file order, stopping at the first refusal: reqwest's native-tls
+ * `Certificate::from_der` parses each DER with OpenSSL and refuses what it cannot parse
+ * (`builder error`); `parses(i)` is OpenSSL's verdict on certificate i (node:crypto is OpenSSL too).
+ */
+export function register(result: CodexBundleParse, parses: (index: number) => boolean): void {
+  for (let i = 0; i < result.certificates.length; i++) {
+    const der = result.certificates[i];
+    if (!parses(i)) {
+      result.error = { stage: "register", detail: "builder error", certificateIndex: i + 1 };
+      return;
+    }
+    // OpenSSL ignores bytes after the certificate and unknown critical extensions; rustls (which
+    // Codex forces once a custom CA is set) turns each certificate into a webpki trust anchor and
+    // refuses both, so the client build fails.
+    if (derItemLength(der) !== der.length || !isWebpkiAnchor(der)) {
+      result.error = { stage: "build", detail: "builder error", certificateIndex: i + 1 };
+      return;
+    }
+  }
+}
+
+/** OpenSSL's verdict, asked only when the conservative model is not sure (see openssl-model.ts). */
+export function opensslParses(der: Uint8Array): boolean {
+  return surelyParsesWithOpenssl(der) || parsesAsCertificate(der);
+}
+
 export function parsesAsCertificate(der: Uint8Array): boolean {
+  countWork("opensslParse");
   try {
     new X509Certificate(Buffer.from(der));
     return true;

@@ -3,9 +3,13 @@
 import type { Env, VarOrigin } from "../env.js";
 import { varState, type VarState } from "../env.js";
 import { readBoundedFile, type ReadFailure } from "./file.js";
-import { parseCodexBundle, codexErrorMessage, type CodexBundleParse, type CodexLoadError } from "./codex-bundle.js";
+import { codexErrorMessage, register, scanCodexBundle, type CodexBundleParse, type CodexLoadError } from "./codex-bundle.js";
 import { sniffShape, type ShapeReport } from "./sniff.js";
-import { summarise, type CertSummary } from "./certinfo.js";
+import { summariseFields, type CertSummary } from "./certinfo.js";
+import { surelyParsesWithOpenssl } from "./openssl-model.js";
+import { certFields } from "./cert-fields.js";
+import { opensslVerdicts } from "./openssl-check.js";
+import { countWork } from "./work.js";
 import { loadBaseRoots, loadPlatformRoots, type BaseRoots, type PlatformProbe, type RootSet } from "./native-roots.js";
 
 export type SelectedBy = "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE" | "--ca";
@@ -140,8 +144,7 @@ export async function inspectBundle(path: string, sourceEnv: string): Promise<Bu
       codexMessage: codexErrorMessage(error, path, sourceEnv),
     };
   }
-  const parse = parseCodexBundle(read.bytes);
-  const certificates = await Promise.all(parse.certificates.map((der) => summarise(der)));
+  const { parse, certificates } = await parseAndSummarise(read.bytes);
   const report: BundleReport = {
     path,
     size: read.size,
@@ -155,6 +158,33 @@ export async function inspectBundle(path: string, sourceEnv: string): Promise<Bu
     report.codexMessage = codexErrorMessage(parse.error, path, sourceEnv);
   }
   return report;
+}
+
+/**
+ * Codex's verdict on the bundle and a summary of each certificate: one DER walk per certificate
+ * for the summary, and for registration an OpenSSL parse only for certificates whose shape the
+ * conservative model in openssl-model.ts is not sure about (an OpenSSL parse costs about what
+ * `openssl storeutl` spends per certificate).
+ */
+async function parseAndSummarise(bytes: Uint8Array): Promise<{ parse: CodexBundleParse; certificates: (CertSummary | undefined)[] }> {
+  const parse = scanCodexBundle(bytes);
+  if (parse.error) return { parse, certificates: [] };
+  const ders = parse.certificates;
+  // The model answers for the ordinary certificates; OpenSSL, whose first parses in a process
+  // cost ~0.5 ms each (provider and decoder set-up), only for the rest.
+  const sure = ders.map((der) => surelyParsesWithOpenssl(der));
+  const unsure = ders.filter((_, i) => !sure[i]);
+  const verdicts = await opensslVerdicts(unsure, unsure.map(() => false));
+  const parses: boolean[] = [];
+  let next = 0;
+  for (let i = 0; i < ders.length; i++) parses.push(sure[i] || verdicts[next++].parses);
+  register(parse, (i) => parses[i]);
+  const certificates = ders.map((der) => {
+    countWork("summary");
+    const fields = certFields(der);
+    return fields ? summariseFields(der, fields) : undefined;
+  });
+  return { parse, certificates };
 }
 
 export async function loadCa(options: LoadOptions): Promise<CaReport> {

@@ -50,6 +50,8 @@ export interface PemParse {
 }
 
 const BEGIN = bytes("-----BEGIN ");
+const END = bytes("-----END ");
+const DASHES = bytes("-----");
 const DASH = 0x2d;
 
 function bytes(text: string): Uint8Array {
@@ -73,13 +75,32 @@ export function rustDebugBytes(data: Uint8Array): string {
 }
 
 function latin1(data: Uint8Array): string {
-  return Buffer.from(data).toString("latin1");
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
 }
 
 interface OpenSection {
+  /** A view into the input: no copy per block. */
   label: Uint8Array;
-  endMarker: Uint8Array;
   beginLine: number;
+}
+
+/** Does `line` start with "-----END " + label + "-----"? (Compared in place, no marker built.) */
+function isEndLine(line: Uint8Array, label: Uint8Array): boolean {
+  if (line.length < END.length + label.length + DASHES.length || !startsWith(line, END)) return false;
+  let at = END.length;
+  for (let i = 0; i < label.length; i++) if (line[at++] !== label[i]) return false;
+  for (let i = 0; i < DASHES.length; i++) if (line[at++] !== DASH) return false;
+  return true;
+}
+
+/** One string per distinct label, not one per block (thousands of blocks keep theirs). */
+const labelTexts = new Map<string, string>();
+function labelText(label: Uint8Array): string {
+  const text = latin1(label);
+  const known = labelTexts.get(text);
+  if (known !== undefined) return known;
+  if (labelTexts.size < 64) labelTexts.set(text, text);
+  return text;
 }
 
 /**
@@ -87,42 +108,46 @@ interface OpenSection {
  * a final unterminated line still counts, BEGIN must start the line and end with exactly five
  * dashes (spaces/CR ignored), END only has to start the line, and the base64 buffer is NOT reset
  * when a second BEGIN appears inside an open section.
+ *
+ * Linear and allocation-light: only lines that start with "-----" can be BEGIN or END lines, so
+ * the parser jumps from one such line to the next with a native search, counting the line ends
+ * in between for the line numbers; a section's base64 is the byte range between its BEGIN and END
+ * lines (line ends inside it are whitespace to the decoder), not a list of copied lines.
  */
 export function parsePem(input: Uint8Array): PemParse {
+  const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const length = buf.length;
   const blocks: PemBlock[] = [];
   let section: OpenSection | undefined;
-  let b64: Uint8Array[] = [];
-  let offset = 0;
-  let lineNo = 0;
-  let nextHumanLine = 1;
+  // Byte ranges [start, end) holding the open section's base64 (more than one only after a
+  // BEGIN inside an open section).
+  let segments: number[] = [];
+  let bodyStart = -1;
+  // Human line numbers count "\n" and lone "\r" (pki-types itself also sees the empty line
+  // between the "\r" and "\n" of a CRLF pair, which is harmless): counted up to `countedTo`.
+  let humanLine = 1;
+  let countedTo = 0;
+  // Decoded DER of the whole file shares a few large buffers instead of one per block.
+  const slab = new Slab(Math.ceil((length * 3) / 4));
 
-  for (;;) {
-    let line: Uint8Array | undefined;
-    if (offset < input.length) {
-      const end = nextLineEnd(input, offset);
-      line = input.subarray(offset, end);
-      lineNo = nextHumanLine;
-      // Human line numbers count "\n" and lone "\r"; pki-types itself also sees the empty line
-      // between the "\r" and "\n" of a CRLF pair, which is harmless.
-      if (input[end] === 0x0a || (input[end] === 0x0d && input[end + 1] !== 0x0a)) nextHumanLine++;
-      offset = end + 1;
+  for (let dashes = buf.indexOf(DASHES); dashes >= 0; ) {
+    if (dashes > 0 && buf[dashes - 1] !== 0x0a && buf[dashes - 1] !== 0x0d) {
+      dashes = buf.indexOf(DASHES, dashes + 1);
+      continue; // not at the start of a line
     }
-
-    if (line === undefined) {
-      if (section) {
-        return {
-          blocks,
-          error: {
-            kind: "missing-end",
-            display: `missing section end marker: ${rustDebugBytes(section.endMarker)}`,
-            line: section.beginLine,
-            label: latin1(section.label),
-          },
-        };
-      }
-      return { blocks };
+    const lineStart = dashes;
+    let end = lineStart;
+    while (end < length && buf[end] !== 0x0a && buf[end] !== 0x0d) end++;
+    for (let i = countedTo; i < lineStart; i++) {
+      const b = buf[i];
+      if (b === 0x0a || (b === 0x0d && buf[i + 1] !== 0x0a)) humanLine++;
     }
+    countedTo = lineStart;
+    const lineNo = humanLine;
+    const offset = end + 1; // where the next line starts
+    dashes = offset < length ? buf.indexOf(DASHES, offset) : -1;
 
+    const line = input.subarray(lineStart, end);
     if (startsWith(line, BEGIN)) {
       let trailer = 0;
       let pos = line.length;
@@ -144,23 +169,24 @@ export function parsePem(input: Uint8Array): PemParse {
             kind: "illegal-start",
             display: `illegal section start: ${rustDebugBytes(line)}`,
             line: lineNo,
-            resumeOffset: Math.min(offset, input.length),
+            resumeOffset: Math.min(offset, length),
           },
         };
       }
-      const label = line.slice(BEGIN.length, pos);
-      section = { label, endMarker: concat(bytes("-----END "), label, bytes("-----")), beginLine: lineNo };
+      if (section) segments.push(bodyStart, lineStart);
+      section = { label: line.subarray(BEGIN.length, pos), beginLine: lineNo };
+      bodyStart = Math.min(offset, length);
       continue;
     }
 
-    if (section && startsWith(line, section.endMarker)) {
-      const labelText = latin1(section.label);
-      const kind = (RECOGNISED_LABELS as Record<string, SectionKind>)[labelText];
+    if (section && isEndLine(line, section.label)) {
+      const label = labelText(section.label);
+      const kind = (RECOGNISED_LABELS as Record<string, SectionKind>)[label];
       if (kind === undefined) {
-        blocks.push({ label: labelText, beginLine: section.beginLine, endLine: lineNo });
+        blocks.push({ label, beginLine: section.beginLine, endLine: lineNo });
       } else {
-        // Buffer.concat takes the array: spreading 125k+ lines into arguments overflowed the stack.
-        const decoded = decodeBase64(Buffer.concat(b64));
+        segments.push(bodyStart, lineStart);
+        const decoded = decodeBase64(joinRanges(input, segments), slab);
         if (!decoded.ok) {
           return {
             blocks,
@@ -168,27 +194,40 @@ export function parsePem(input: Uint8Array): PemParse {
               kind: "base64",
               display: `base64 decode error: ${decoded.error}`,
               line: section.beginLine,
-              label: labelText,
-              resumeOffset: Math.min(offset, input.length),
+              label,
+              resumeOffset: Math.min(offset, length),
             },
           };
         }
-        blocks.push({ label: labelText, kind, der: decoded.data, beginLine: section.beginLine, endLine: lineNo });
+        blocks.push({ label, kind, der: decoded.data, beginLine: section.beginLine, endLine: lineNo });
       }
       section = undefined;
-      b64 = [];
+      segments = [];
       continue;
     }
-
-    if (section) b64.push(line);
   }
+
+  if (section) {
+    return {
+      blocks,
+      error: {
+        kind: "missing-end",
+        display: `missing section end marker: ${rustDebugBytes(concat(END, section.label, DASHES))}`,
+        line: section.beginLine,
+        label: latin1(section.label),
+      },
+    };
+  }
+  return { blocks };
 }
 
-/** Index of the next "\n" or "\r" at or after `from` (input.length when none). */
-function nextLineEnd(input: Uint8Array, from: number): number {
-  let end = from;
-  while (end < input.length && input[end] !== 0x0a && input[end] !== 0x0d) end++;
-  return end;
+/** The bytes of the ranges [start, end) listed pairwise, as one array (no copy for one range). */
+function joinRanges(input: Uint8Array, ranges: number[]): Uint8Array {
+  if (ranges.length === 2) return input.subarray(ranges[0], Math.max(ranges[0], ranges[1]));
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < ranges.length; i += 2) parts.push(input.subarray(ranges[i], Math.max(ranges[i], ranges[i + 1])));
+  // Buffer.concat takes the array: spreading 125k+ parts into arguments would overflow the stack.
+  return Buffer.concat(parts);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -221,25 +260,49 @@ function codePoint(b: number): number {
 
 export type Base64Result = { ok: true; data: Uint8Array } | { ok: false; error: string };
 
-const FAST_WHITESPACE = /[\t\n\v\f\r ]+/g;
-const FAST_SHAPE = /^[A-Za-z0-9+/]*(={0,2})$/;
+const WHITESPACE_RUNS = /[\t\n\v\f\r ]+/g;
+const PLAIN_SHAPE = /^[A-Za-z0-9+/]*(={0,2})$/;
 
 /**
- * Well-formed input (the common case) decodes with Buffer; the rules above give the same bytes for
+ * Well-formed input (the common case) is decoded natively; the rules above give the same bytes for
  * it: padding only at the very end and then a whole quantum, or no padding and not 4n+1 symbols.
- * Anything else takes the exact path, which also names the error as pki-types does.
+ * Anything else takes the exact path, which also names the error as pki-types does. Native
+ * regexps and Buffer's decoder keep this fast even before the JIT has warmed up (a 150-root
+ * bundle is parsed once, cold).
  */
-export function decodeBase64(input: Uint8Array): Base64Result {
-  const compact = Buffer.from(input.buffer, input.byteOffset, input.length).toString("latin1").replace(FAST_WHITESPACE, "");
-  const shape = FAST_SHAPE.exec(compact);
+export function decodeBase64(input: Uint8Array, slab?: Slab): Base64Result {
+  const compact = latin1(input).replace(WHITESPACE_RUNS, "");
+  const shape = PLAIN_SHAPE.exec(compact);
   if (shape) {
     const padded = shape[1].length > 0;
     if (padded ? compact.length % 4 === 0 : compact.length % 4 !== 1) {
-      const data = Buffer.from(compact, "base64");
-      return { ok: true, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+      const size = Math.floor(((compact.length - shape[1].length) * 3) / 4);
+      return { ok: true, data: (slab ?? new Slab(size)).decode(compact, size) };
     }
   }
   return decodeBase64Exact(input);
+}
+
+/** Decodes into consecutive pieces of large buffers: thousands of small DERs, a handful of allocations. */
+export class Slab {
+  private buffer = Buffer.alloc(0);
+  private used = 0;
+
+  /** `bound`: no more than this is ever needed (3/4 of the base64 input). */
+  constructor(private bound: number) {}
+
+  /** `size` bytes decoded from checked base64 `text`, as a Uint8Array view. */
+  decode(text: string, size: number): Uint8Array {
+    if (this.used + size > this.buffer.length) {
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(size, Math.min(this.bound, 1 << 20)));
+      this.used = 0;
+    }
+    this.bound -= size;
+    const written = this.buffer.write(text, this.used, size, "base64");
+    const piece = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset + this.used, written);
+    this.used += size;
+    return piece;
+  }
 }
 
 export function decodeBase64Exact(input: Uint8Array): Base64Result {

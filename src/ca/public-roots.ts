@@ -1,11 +1,10 @@
 // Does a root set contain public roots? Decided by fingerprint against the platform store, the
 // only list of "public" roots this machine has.
-import { createHash } from "node:crypto";
 import type { CaReport } from "./loader.js";
+import { sha256Of } from "./certinfo.js";
 
-function fingerprint(der: Uint8Array): string {
-  return createHash("sha256").update(der).digest("hex");
-}
+/** Shared with the summaries: each certificate is hashed once per run. */
+const fingerprint = sha256Of;
 
 export function fingerprints(certs: Uint8Array[]): Set<string> {
   return new Set(certs.map(fingerprint));

@@ -78,14 +78,52 @@ export function sniffShape(data: Uint8Array): ShapeReport {
   }
   if (!isMostlyText(data)) return { ...report, shape: "binary" };
 
-  const text = Buffer.from(data).toString("latin1");
-  if (text.trim() === "") return { ...report, shape: "whitespace-only" };
-  report.bomHidesFirstBlock = report.utf8Bom && text.startsWith("\xEF\xBB\xBF-----BEGIN ");
-  report.crlf = text.includes("\r\n");
-  const lines = text.split(/\r\n|\n|\r/);
-  lines.forEach((line, i) => {
-    if (/^\s+-----BEGIN /.test(line)) report.indentedBeginLines.push(i + 1);
-    if (/^-----BEGIN PKCS7-----/.test(line.trim())) report.pkcs7PemBlocks++;
-  });
+  // Byte searches, not a string of the whole file: a 16 MB bundle stays 16 MB.
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (!hasNonWhitespace(buf)) return { ...report, shape: "whitespace-only" };
+  report.bomHidesFirstBlock = report.utf8Bom && buf.indexOf("-----BEGIN ", 3, "latin1") === 3;
+  report.crlf = buf.includes("\r\n", 0, "latin1");
+  report.indentedBeginLines = indentedBeginLines(buf);
+  if (buf.includes("-----BEGIN PKCS7-----", 0, "latin1")) {
+    const text = buf.toString("latin1");
+    for (const line of text.split(/\r\n|\n|\r/)) if (/^-----BEGIN PKCS7-----/.test(line.trim())) report.pkcs7PemBlocks++;
+  }
   return report;
+}
+
+/** JS `\s` within latin1 text: \t \n \v \f \r, space and NBSP. */
+function isSpace(b: number): boolean {
+  return (b >= 0x09 && b <= 0x0d) || b === 0x20 || b === 0xa0;
+}
+
+function hasNonWhitespace(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) if (!isSpace(buf[i])) return true;
+  return false;
+}
+
+/**
+ * 1-based numbers of the lines (ended by "\r\n", "\n" or "\r") that start with whitespace and
+ * then "-----BEGIN ". One pass: each BEGIN is checked backwards to its line start, and line ends
+ * are counted only between consecutive BEGINs.
+ */
+function indentedBeginLines(buf: Buffer): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let counted = 0;
+  for (let at = buf.indexOf("-----BEGIN ", 0, "latin1"); at >= 0; at = buf.indexOf("-----BEGIN ", at + 1, "latin1")) {
+    let start = at;
+    while (start > 0 && isSpace(buf[start - 1]) && buf[start - 1] !== 0x0a && buf[start - 1] !== 0x0d) start--;
+    if (start === at || (start > 0 && buf[start - 1] !== 0x0a && buf[start - 1] !== 0x0d)) continue;
+    for (let i = counted; i < start; i++) {
+      const c = buf[i];
+      if (c === 0x0a) line++;
+      else if (c === 0x0d) {
+        line++;
+        if (buf[i + 1] === 0x0a) i++;
+      }
+    }
+    counted = start;
+    lines.push(line);
+  }
+  return lines;
 }

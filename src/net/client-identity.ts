@@ -11,7 +11,8 @@
 // PEM sections are read with the same pki-types iterator model the CA loader uses.
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import { certificateBlocks, parsePem, type PemBlock, type SectionKind } from "../ca/pem.js";
-import { x509 } from "../ca/x509.js";
+import { certFields } from "../ca/cert-fields.js";
+import { nameToString } from "../ca/dn.js";
 import { anchorFromCertificateDer, type TrustAnchor } from "./verify.js";
 import { toPem } from "../ca/pem-out.js";
 
@@ -160,21 +161,20 @@ export interface ClientCertFacts {
 
 /** The facts a collector judges a client certificate by; undefined when it does not parse. */
 export function clientCertFacts(der: Uint8Array): ClientCertFacts | undefined {
-  let cert: x509.X509Certificate;
+  const fields = certFields(der);
+  if (!fields) return undefined;
+  let subject: string;
+  let issuer: string;
   try {
-    cert = new x509.X509Certificate(Buffer.from(der));
+    subject = nameToString(fields.subject);
+    issuer = nameToString(fields.issuer);
   } catch {
     return undefined;
   }
-  const facts: ClientCertFacts = { subject: cert.subject, issuer: cert.issuer, notBefore: cert.notBefore, notAfter: cert.notAfter };
-  try {
-    const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
-    if (eku) facts.eku = eku.usages.map((u) => String(u));
-    const ku = cert.getExtension(x509.KeyUsagesExtension);
-    if (ku) facts.digitalSignature = (ku.usages & x509.KeyUsageFlags.digitalSignature) !== 0;
-  } catch {
-    // A malformed extension: leave the facts out rather than guess.
-  }
+  const facts: ClientCertFacts = { subject, issuer, notBefore: fields.notBefore, notAfter: fields.notAfter };
+  // A malformed extension is simply absent from the fields: its fact is left out rather than guessed.
+  if (fields.extendedKeyUsage) facts.eku = fields.extendedKeyUsage;
+  if (fields.keyUsage) facts.digitalSignature = ((fields.keyUsage[0] ?? 0) & 0x80) !== 0;
   return facts;
 }
 

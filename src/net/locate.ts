@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { readBoundedFile } from "../ca/file.js";
 import { parseCodexBundle } from "../ca/codex-bundle.js";
 import { summarise } from "../ca/certinfo.js";
+import { certFields } from "../ca/cert-fields.js";
+import { bytesEqual } from "../ca/der.js";
 import { OTHER_TOOL_CA_VARS, type Env } from "../env.js";
 import { VENDORS, COMMON_CA_DIRS } from "./vendors.js";
 
@@ -31,8 +33,10 @@ async function filesIn(dir: string): Promise<string[]> {
   return names.filter((n) => /\.(pem|crt|cer)$/i.test(n)).map((n) => join(dir, n));
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a).equals(Buffer.from(b));
+/** The summary of `der` when its subject is `subjectDer`: names are compared before anything is formatted. */
+function summaryIfSubject(der: Uint8Array, subjectDer: Uint8Array) {
+  const fields = certFields(der);
+  return fields && bytesEqual(fields.subject, subjectDer) ? summarise(der) : undefined;
 }
 
 /** Where to look besides the platform store: the CA variables' files and the vendors' usual paths. */
@@ -55,16 +59,16 @@ export interface LocateInput {
 export async function locateIssuer(input: LocateInput, issuerDer: Uint8Array): Promise<FoundCertificate[]> {
   const found: FoundCertificate[] = [];
   for (const der of input.platformRoots.certificates) {
-    const s = await summarise(der);
-    if (s && sameBytes(s.subjectDer, issuerDer)) found.push({ where: `the system store (${input.platformRoots.description})`, subject: s.subject, isCA: s.isCA, der });
+    const s = summaryIfSubject(der, issuerDer);
+    if (s) found.push({ where: `the system store (${input.platformRoots.description})`, subject: s.subject, isCA: s.isCA, der });
   }
   for (const candidate of input.candidates) {
     const stat = await fs.stat(candidate.path).catch(() => undefined);
     const files = stat?.isDirectory() ? await filesIn(candidate.path) : stat?.isFile() ? [candidate.path] : [];
     for (const file of files) {
       for (const der of await loadableCertsIn(file)) {
-        const s = await summarise(der);
-        if (s && sameBytes(s.subjectDer, issuerDer) && !found.some((f) => f.path === file)) {
+        const s = summaryIfSubject(der, issuerDer);
+        if (s && !found.some((f) => f.path === file)) {
           found.push({ where: file, path: file, subject: s.subject, isCA: s.isCA, der });
         }
       }

@@ -7,6 +7,7 @@
 // src/x509.rs, src/signed_data.rs, src/end_entity.rs, src/subject_name/{mod,dns_name,ip_address}.rs,
 // src/error.rs, src/trust_anchor.rs; rustls rustls/src/webpki/{server_verifier,verify,mod}.rs.
 import { PkiError } from "./verify/errors.js";
+import { countWork } from "../ca/work.js";
 import type { TrustAnchor, VerifyInput, VerifyResult } from "./verify/types.js";
 import { Cert, anchorFromV1Cert, makeAnchor, parseCert } from "./verify/cert.js";
 import { buildChain, failed, failedPath, newContext, parseFailure } from "./verify/chain.js";
@@ -23,12 +24,25 @@ export type { TrustAnchor, VerifyInput, VerifyResult } from "./verify/types.js";
  * (including an unsupported critical extension) makes the certificate unusable as an anchor.
  */
 export function anchorFromCertificateDer(der: Uint8Array, source?: string): TrustAnchor | undefined {
+  countWork("anchor");
   try {
     const cert = parseCert(der, -1);
     return makeAnchor(cert.subject, cert.spki, cert.ext.nameConstraints?.whole, source);
   } catch (err) {
     if (err instanceof PkiError && err.kind === "UnsupportedCertVersion") return anchorFromV1Cert(der, source);
     return undefined;
+  }
+}
+
+/** Whether webpki accepts this certificate as a trust anchor (what rustls's root store needs). */
+export function isWebpkiAnchor(der: Uint8Array): boolean {
+  countWork("anchor");
+  try {
+    parseCert(der, -1);
+    return true;
+  } catch (err) {
+    if (err instanceof PkiError && err.kind === "UnsupportedCertVersion") return anchorFromV1Cert(der) !== undefined;
+    return false;
   }
 }
 

@@ -73,18 +73,51 @@ export function parseCert(der: Uint8Array, index: number): Cert {
   const ext = fields.atEnd() ? {} : parseExtensions(fields.expect(Tag.Ctx3).value);
   fields.finish("TrailingData");
 
-  return {
-    index,
-    tbs: tbs.whole,
-    signatureAlgorithm,
-    signature,
-    issuer,
-    subject,
-    spki,
-    validity,
-    ext,
-    label: describeName(subject),
-  };
+  return new ParsedCert(index, tbs.whole, signatureAlgorithm, signature, issuer, subject, spki, validity, ext);
+}
+
+/**
+ * A parsed certificate whose `label` (the subject as text) is computed on first read: most
+ * certificates are never named in a message, and formatting thousands of names is the slow part.
+ */
+class ParsedCert implements Cert {
+  private cachedLabel: string | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly tbs: Uint8Array,
+    readonly signatureAlgorithm: Uint8Array,
+    readonly signature: Uint8Array,
+    readonly issuer: Uint8Array,
+    readonly subject: Uint8Array,
+    readonly spki: Uint8Array,
+    readonly validity: Uint8Array,
+    readonly ext: Extensions,
+  ) {}
+
+  get label(): string {
+    return (this.cachedLabel ??= describeName(this.subject));
+  }
+}
+
+/** A trust anchor whose `label` is likewise computed only when a message shows it. */
+class Anchor implements TrustAnchor {
+  private cachedLabel: string | undefined;
+  source?: string;
+  nameConstraintsDer?: Uint8Array;
+
+  constructor(
+    readonly subjectDer: Uint8Array,
+    readonly spkiDer: Uint8Array,
+  ) {}
+
+  get label(): string {
+    return (this.cachedLabel ??= describeName(this.subjectDer));
+  }
+
+  set label(value: string) {
+    this.cachedLabel = value;
+  }
 }
 
 /** webpki accepts only v3 certificates for end-entities and intermediates. */
@@ -149,7 +182,7 @@ export function anchorFromV1Cert(der: Uint8Array, source?: string): TrustAnchor 
 }
 
 export function makeAnchor(subject: Uint8Array, spki: Uint8Array, nameConstraints: Uint8Array | undefined, source?: string): TrustAnchor {
-  const anchor: TrustAnchor = { subjectDer: subject.slice(), spkiDer: spki.slice(), label: describeName(subject) };
+  const anchor = new Anchor(subject.slice(), spki.slice());
   if (source !== undefined) anchor.source = source;
   if (nameConstraints) anchor.nameConstraintsDer = nameConstraints.slice();
   return anchor;

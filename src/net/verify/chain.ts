@@ -162,7 +162,10 @@ export function recordDeadEnd(ctx: Context, cert: Cert, depth: number): void {
 export function normaliseAnchor(anchor: TrustAnchor): TrustAnchor {
   const subjectDer = isSingleTlv(anchor.subjectDer, Tag.Sequence) ? anchor.subjectDer : wrapSequence(anchor.subjectDer);
   const spkiDer = isSpkiTlv(anchor.spkiDer) ? anchor.spkiDer : wrapSequence(anchor.spkiDer);
-  return subjectDer === anchor.subjectDer && spkiDer === anchor.spkiDer ? anchor : { ...anchor, subjectDer, spkiDer };
+  if (subjectDer === anchor.subjectDer && spkiDer === anchor.spkiDer) return anchor;
+  // A spread copies own properties only: carry the (possibly lazy) label over explicitly.
+  const label = anchor.label;
+  return label === undefined ? { ...anchor, subjectDer, spkiDer } : { ...anchor, subjectDer, spkiDer, label };
 }
 
 export function isSingleTlv(bytes: Uint8Array, tag: number): boolean {

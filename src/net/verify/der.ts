@@ -1,6 +1,6 @@
 // Strict DER reading (webpki's `der` module: definite minimal lengths, low tag numbers) and the
 // byte helpers the verifier shares.
-import { x509 } from "../../ca/x509.js";
+import { describeName as describeDerName } from "../../ca/dn.js";
 import { PkiError, WebpkiErrorName } from "./errors.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -29,6 +29,20 @@ export interface Tlv {
   whole: Uint8Array;
 }
 
+/** A TLV whose `whole` view is made only when asked: most are read for their contents only. */
+class ReadTlv implements Tlv {
+  constructor(
+    readonly tag: number,
+    readonly value: Uint8Array,
+    private readonly input: Uint8Array,
+    private readonly start: number,
+  ) {}
+
+  get whole(): Uint8Array {
+    return this.input.subarray(this.start, this.value.byteOffset - this.input.byteOffset + this.value.length);
+  }
+}
+
 export class DerReader {
   private pos = 0;
 
@@ -51,7 +65,7 @@ export class DerReader {
     if (end > this.input.length) throw new PkiError("BadDer", "a DER length runs past the end of the data");
     const value = this.input.subarray(this.pos, end);
     this.pos = end;
-    return { tag, value, whole: this.input.subarray(start, end) };
+    return new ReadTlv(tag, value, this.input, start);
   }
 
   expect(tag: number): Tlv {
@@ -125,13 +139,9 @@ export function bitStringBytes(tlv: Tlv): Uint8Array {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
+/** A Name as text (the same format the bundle summaries use); never throws. */
 export function describeName(nameDer: Uint8Array): string {
-  try {
-    const text = new x509.Name(nameDer.slice()).toString();
-    return text === "" ? "(empty name)" : text;
-  } catch {
-    return `(unparseable name ${toHex(nameDer).slice(0, 32)}…)`;
-  }
+  return describeDerName(nameDer);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
