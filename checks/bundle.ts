@@ -1,6 +1,7 @@
 // Runbook step 1: verify the PEM bundle. Counts and lists what Codex will load from the selected
 // file and fails exactly when Codex would refuse it, naming the real cause and the command to fix it.
 import { defineCheck, type Finding } from "../src/check.js";
+import type { Table } from "../src/report/model.js";
 import type { CheckContext } from "../src/context.js";
 import type { BundleReport } from "../src/ca/loader.js";
 import type { CertSummary } from "../src/ca/certinfo.js";
@@ -157,6 +158,11 @@ const codes = {
     message: "{path} contains a private key ({label}, line {line}). Codex skips it, but a CA bundle must never carry a key.",
     hint: "Remove the key block and keep the key private; rotate it if the file was shared.",
   },
+  CA_MORE_FINDINGS: {
+    level: "info",
+    message: "{count} more {code} findings for this bundle are not listed (the first {shown} are).",
+    hint: "Run with --json and look at the bundle check's data, or inspect the bundle with: openssl storeutl -noout -text -certs {path:sh}",
+  },
   CA_DUPLICATE_CERT: {
     level: "info",
     message: "Certificate #{index} duplicates #{first} ({subject}).",
@@ -209,6 +215,30 @@ const codes = {
 } as const;
 
 type Code = keyof typeof codes;
+
+/** Per-certificate findings of one code beyond this many are counted, not listed. */
+const SHOWN_FINDINGS = 20;
+
+function capRepeats(findings: Finding[], more: (code: string, count: number) => Finding): Finding[] {
+  const seen = new Map<string, number>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const n = (seen.get(f.code) ?? 0) + 1;
+    seen.set(f.code, n);
+    if (n <= SHOWN_FINDINGS) out.push(f);
+  }
+  for (const [code, n] of seen) if (n > SHOWN_FINDINGS) out.push(more(code, n - SHOWN_FINDINGS));
+  return out;
+}
+
+/** Rows of a bundle's table and block list that go into the report (the rest are counted). */
+const SHOWN_ROWS = 200;
+
+function shownRows(table: Table): Table {
+  if (table.rows.length <= SHOWN_ROWS) return table;
+  const more = table.rows.length - SHOWN_ROWS;
+  return { ...table, rows: [...table.rows.slice(0, SHOWN_ROWS), [`…`, `${more} more certificates not listed`]] };
+}
 
 /** Above this many certificates the bundle is a system-style bundle: date findings are summarised. */
 const LARGE_BUNDLE = 10;
@@ -399,12 +429,13 @@ export const bundleCheck = defineCheck({
       }
     }
     const count = bundle.codexLoads ? bundle.certificates.length : 0;
+    const listed = capRepeats(findings, (code, count) => finding("CA_MORE_FINDINGS", { code, count, shown: SHOWN_FINDINGS }));
     return {
       ...(onlyLoginAffected ? { status: "warn" as const } : {}),
       summary: bundle.codexLoads
         ? `${count} certificate${count === 1 ? "" : "s"} Codex will load from ${selection.path} (${selection.sourceEnv})`
         : `Codex refuses ${selection.path} (${selection.sourceEnv})${onlyLoginAffected ? ": login is affected, saved credentials still work" : ""}`,
-      findings,
+      findings: listed,
       data: {
         selectedBy: selection.selectedBy,
         path: selection.path,
@@ -412,8 +443,10 @@ export const bundleCheck = defineCheck({
         certificates: count,
         codexMessage: bundle.codexMessage ?? null,
         stage: bundle.error?.stage ?? null,
-        blocks: (bundle.parse?.blocks ?? []).map((b) => ({ label: b.label, kind: b.kind ?? "skipped", line: b.beginLine })),
-        tables: bundle.codexLoads ? [certificateTable("Certificates Codex will load", bundle.certificates)] : [],
+        // A system-sized bundle must not become a megabytes-long report: the first rows, and the count.
+        blockCount: bundle.parse?.blocks.length ?? 0,
+        blocks: (bundle.parse?.blocks ?? []).slice(0, SHOWN_ROWS).map((b) => ({ label: b.label, kind: b.kind ?? "skipped", line: b.beginLine })),
+        tables: bundle.codexLoads ? [shownRows(certificateTable("Certificates Codex will load", bundle.certificates))] : [],
       },
     };
   },
