@@ -77,7 +77,8 @@ describe("a 13,900-certificate bundle under the size cap", () => {
     expect(bundle.status).toBe("pass");
     expect(bundle.data.certificates).toBe(COUNT);
     expect(bundle.findings.map((f: { code: string }) => f.code)).toEqual(["CA_LOADED"]);
-    expect(bundle.data.tables[0].rows).toHaveLength(COUNT);
+    // The report lists the first 200 and counts the rest (a system-sized bundle stays readable).
+    expect(bundle.data.tables[0].rows).toHaveLength(201);
 
     const work = (kind: keyof typeof after) => after[kind] - before[kind];
     expect(work("summary")).toBe(COUNT);
