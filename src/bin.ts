@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // The only place that touches the real process: environment, streams, signals, exit code.
 import { constants, homedir } from "node:os";
-import { main } from "./cli.js";
+import { VERSION } from "./version.js";
+
+// `--version` alone answers before the CLI (yargs, the checks) is even loaded: it is the call
+// scripts make most, and it should cost little more than starting Node.
+if (process.argv.length === 3 && process.argv[2] === "--version") {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(0);
+}
+const { main } = await import("./cli.js");
 
 /** After a signal, how long the run may take to print what it has before the process just ends. */
 const SIGNAL_GRACE_MS = 2000;
