@@ -30,6 +30,17 @@ describe("readBoundedFile", () => {
     }
   });
 
+  it("reads a regular file larger than one read, byte for byte, and one at exactly the cap", async () => {
+    const dir = await ws.scenarioDir();
+    const big = Buffer.alloc(600 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 0xff;
+    await fs.writeFile(join(dir, "big.pem"), big);
+    const result = await readBoundedFile(join(dir, "big.pem"));
+    expect(result.ok && Buffer.from(result.bytes).equals(big)).toBe(true);
+    expect(await readBoundedFile(join(dir, "big.pem"), big.length)).toMatchObject({ ok: true, size: big.length });
+    expect(await readBoundedFile(join(dir, "big.pem"), big.length - 1)).toMatchObject({ ok: false, problem: "too-large" });
+  });
+
   it("reads an empty file as zero bytes", async () => {
     const dir = await ws.scenarioDir();
     await fs.writeFile(join(dir, "empty.pem"), "");

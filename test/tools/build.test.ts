@@ -99,6 +99,37 @@ describe("the bundled bin", () => {
     for (const pkg of ["undici", "ws", "https-proxy-agent"]) expect(bundled.some((i) => i.includes(`node_modules/${pkg}/`))).toBe(true);
   });
 
+  it("an offline run measures no string, walks up no directory and runs no built-in's lazy getters", async () => {
+    // What the build's start-up plugins remove (test/tools/build.ts): string-width's Segmenter and
+    // emoji regex, yargs' package.json walk from the working directory, the ESM facades that
+    // built WebCrypto and process.report. A preload counts them and reports on fd 3.
+    const probe = join(dir, "startup-probe.cjs");
+    writeFileSync(
+      probe,
+      [
+        "const fs = require('node:fs');",
+        "let segmenters = 0; const Seg = Intl.Segmenter;",
+        "Intl.Segmenter = class extends Seg { constructor(...a) { super(...a); segmenters++; } };",
+        "const walked = []; const readdirSync = fs.readdirSync;",
+        "fs.readdirSync = function (p, ...a) { walked.push(String(p)); return readdirSync.call(this, p, ...a); };",
+        "process.on('exit', () => fs.writeSync(3, JSON.stringify({ segmenters, walked,",
+        "  modules: process.moduleLoadList.filter((m) => /webcrypto|process\\/report/.test(m)) })));",
+      ].join("\n"),
+    );
+    const result = await new Promise<{ code: number | null; probe: string }>((done, fail) => {
+      const child = spawn(process.execPath, ["-r", probe, built.bin, "tls", "--offline", "--json"], { env: home("h-probe"), cwd: dir, stdio: ["ignore", "ignore", "ignore", "pipe"] });
+      let text = "";
+      (child.stdio[3] as NodeJS.ReadableStream).on("data", (c: Buffer) => (text += c.toString()));
+      child.once("error", fail);
+      child.once("close", (code) => done({ code, probe: text }));
+    });
+    expect([0, 1]).toContain(result.code);
+    expect(JSON.parse(result.probe)).toEqual({ segmenters: 0, walked: [], modules: [] });
+    // --help still lays out the commands (string-width loads on demand).
+    const help = await run(built.bin, ["--help"], home("h-probe"));
+    expect(help.stdout).toMatch(/Commands:\n\s+codex-doctor tls /);
+  });
+
   it("runs --version and an offline check with the network chunks deleted", async () => {
     const bare = join(dir, "bare");
     cpSync(out, bare, { recursive: true });
