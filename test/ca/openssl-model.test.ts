@@ -13,6 +13,7 @@ import { certificateBlocks, parsePem } from "../../src/ca/pem.js";
 import { x509 } from "../../src/lab/pki.js";
 import { ed25519Keys, mint, newKeys, rsaKeys } from "../net/mint.js";
 import { fixture, pemWrap } from "../helpers/certs.js";
+import { prng } from "../helpers/prng.js";
 
 function opensslParses(der: Uint8Array): boolean {
   try {
@@ -23,16 +24,6 @@ function opensslParses(der: Uint8Array): boolean {
   }
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Bytes that matter to a DER parser: tags (strings, times, NULL, BOOLEAN, SET/SEQUENCE), length
 // forms, the 0x80 OID trap, surrogate halves, invalid UTF-8.

@@ -7,18 +7,8 @@ import { sniffShape } from "../../src/ca/sniff.js";
 import { parsePem as referenceParsePem } from "./reference/pem-lines.js";
 import { sniffShape as referenceSniffShape } from "./reference/sniff-lines.js";
 import { fixture, pemWrap } from "../helpers/certs.js";
+import { prng } from "../helpers/prng.js";
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROOT_DER = new Uint8Array(fixture("root.der"));
 const enc = (text: string) => new TextEncoder().encode(text);
