@@ -2,6 +2,7 @@
 // The only place that touches the real process: environment, streams, signals, exit code.
 import { constants, homedir } from "node:os";
 import { VERSION } from "./version.js";
+import { loadCli } from "./load-cli.js";
 
 // `--version` alone answers before the CLI (yargs, the checks) is even loaded: it is the call
 // scripts make most, and it should cost little more than starting Node.
@@ -9,11 +10,10 @@ if (process.argv.length === 3 && process.argv[2] === "--version") {
   process.stdout.write(`${VERSION}\n`);
   process.exit(0);
 }
-const { main } = await import("./cli.js");
 
 /** After a signal, how long the run may take to print what it has before the process just ends. */
 const SIGNAL_GRACE_MS = 2000;
-/** After the report, how long a straggler (a socket torn down at the deadline) may hold the process. */
+/** After the report, how long the streams may take to flush it before the process just ends. */
 const EXIT_GRACE_MS = 500;
 
 // A closed pipe (`codex-doctor tls | head`) is not an error worth a stack trace.
@@ -35,18 +35,33 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-const code = await main(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-  homedir: homedir(),
-  platform: process.platform,
-  stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
-  spinnerStream: process.stderr,
-  interrupt: interrupt.signal,
-});
-process.exitCode = code;
-// The report is written; nothing left running (a probe that lost the race, a read that never
-// returns) may keep the process alive past a short grace.
-setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+// No top-level await: the bundle is CommonJS (see src/code-cache.ts).
+void loadCli()
+  .then(({ main }) =>
+    main(process.argv.slice(2), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      env: process.env,
+      homedir: homedir(),
+      platform: process.platform,
+      stdoutIsTTY: Boolean(process.stdout.isTTY),
+      stderrIsTTY: Boolean(process.stderr.isTTY),
+      spinnerStream: process.stderr,
+      interrupt: interrupt.signal,
+    }),
+  )
+  .then((code) => {
+    process.exitCode = code;
+    // The report is written: exit once both streams have flushed it (a pipe is asynchronous on
+    // macOS). Nothing left running (a probe that lost the race, a read that never returns) is
+    // waited for, and neither is Node's own teardown, which also waits for whatever V8 is still
+    // optimising on another thread: ~10 ms of an offline run. The timer is the backstop for a
+    // stream that never reports back.
+    let unflushed = 2;
+    const flushed = () => {
+      if (--unflushed === 0) process.exit(code);
+    };
+    process.stdout.write("", flushed);
+    process.stderr.write("", flushed);
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  });

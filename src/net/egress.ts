@@ -42,13 +42,10 @@ export const STARTUP_CAP_MS = 20_000;
 /** After the ready line the child's own timer ends the probe at timeoutMs; this covers its last write. */
 const REPORT_SLACK_MS = 2000;
 
-/** How to start the child: the compiled egress-child.js (next to this file or its chunk), or the TS source via tsx. */
+/** How to start the child: the compiled egress-child.js (next to this file or the bundle's cli.js), or the TS source via tsx. */
 export function childArgs(env: NodeJS.ProcessEnv = process.env): string[] {
-  // Next to this file (tsc output, or the bundle's bin.js), or one up when bundled into dist/chunks/.
-  for (const rel of ["./egress-child.js", "../egress-child.js"]) {
-    const js = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(js)) return [js];
-  }
+  const js = fileURLToPath(new URL("./egress-child.js", import.meta.url));
+  if (existsSync(js)) return [js];
   const prebuilt = env[PREBUILT_CHILD_VAR];
   if (prebuilt && existsSync(prebuilt)) return [prebuilt];
   const ts = fileURLToPath(new URL("./egress-child.ts", import.meta.url));
