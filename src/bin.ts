@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The only place that touches the real process: environment, streams, signals, exit code.
 import { constants, homedir } from "node:os";
+import { setFlagsFromString } from "node:v8";
 import { VERSION } from "./version.js";
 import { loadCli } from "./load-cli.js";
 
@@ -35,10 +36,22 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
+/**
+ * V8 doubles its young generation (up to 2 × 16 MiB) whenever objects are allocated briskly, as
+ * they are while a 10,000-certificate bundle is parsed: for a process that lives a second, that is
+ * ~20 MiB of peak RSS with no measured gain in time (npm run bench). Growth is turned off only now
+ * that the CLI is compiled: V8 refuses a code cache made under other flags. (A plain numeric flag
+ * V8 reads each time it would grow the space; --max-semi-space-size, by contrast, is read once.)
+ */
+function keepYoungGenerationSmall(): void {
+  setFlagsFromString("--semi-space-growth-factor=1");
+}
+
 // No top-level await: the bundle is CommonJS (see src/code-cache.ts).
 void loadCli()
-  .then(({ main }) =>
-    main(process.argv.slice(2), {
+  .then(({ main }) => {
+    keepYoungGenerationSmall();
+    return main(process.argv.slice(2), {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       env: process.env,
@@ -48,8 +61,8 @@ void loadCli()
       stderrIsTTY: Boolean(process.stderr.isTTY),
       spinnerStream: process.stderr,
       interrupt: interrupt.signal,
-    }),
-  )
+    });
+  })
   .then((code) => {
     process.exitCode = code;
     // The report is written: exit once both streams have flushed it (a pipe is asynchronous on

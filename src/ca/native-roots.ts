@@ -262,12 +262,15 @@ function securityFindCertificates(): Promise<string> {
   });
 }
 
-/** The base root store Codex starts from, given its (post-.env) environment. */
-export async function loadBaseRoots(env: Env, probe: PlatformProbe): Promise<BaseRoots> {
+/**
+ * The base root store Codex starts from, given its (post-.env) environment. `platformStore` loads the
+ * platform store (a caller that needs it anyway passes its own, shared, load).
+ */
+export async function loadBaseRoots(env: Env, probe: PlatformProbe, platformStore = () => loadPlatformRoots(probe)): Promise<BaseRoots> {
   const file = env.SSL_CERT_FILE;
   const dir = env.SSL_CERT_DIR;
   if (file === undefined && dir === undefined) {
-    const platform = await loadPlatformRoots(probe);
+    const platform = await platformStore();
     return { ...platform, origin: "platform", fellBackToPlatform: false, platform };
   }
   const set: RootSet = { description: "", certificates: [], errors: [] };
@@ -290,7 +293,7 @@ export async function loadBaseRoots(env: Env, probe: PlatformProbe): Promise<Bas
   // Where the doctor stopped early it cannot tell "nothing there" (Codex falls back) from
   // "something the doctor did not read": it keeps the variables' roots and reports its limit.
   if (set.certificates.length === 0 && set.errors.length === 0 && !set.doctorLimits) {
-    const platform = await loadPlatformRoots(probe);
+    const platform = await platformStore();
     return { ...platform, origin: "platform", fellBackToPlatform: true, platform };
   }
   return { ...set, origin: "env", fellBackToPlatform: false };

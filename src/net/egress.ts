@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { EgressChildReport, EgressOutcome } from "./egress-child.js";
 import { EGRESS_CHILD_READY, PREBUILT_CHILD_VAR } from "./egress-protocol.js";
+import { nowMs } from "../clock.js";
 
 export type { EgressChildReport, EgressOutcome };
 
@@ -70,7 +71,7 @@ function killLive(): void {
 }
 
 export function runEgressProbe(input: EgressInput): Promise<EgressResult> {
-  const started = performance.now();
+  const started = nowMs();
   return new Promise((resolve) => {
     let settled = false;
     let stdout = "";
@@ -99,7 +100,7 @@ export function runEgressProbe(input: EgressInput): Promise<EgressResult> {
       input.signal.removeEventListener("abort", onAbort);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       child.stdin.destroy();
-      resolve({ ...result, warnings: warningsOf(), durationMs: Math.round(performance.now() - started) });
+      resolve({ ...result, warnings: warningsOf(), durationMs: Math.round(nowMs() - started) });
     };
     const onAbort = () => settle({ outcome: "timeout", exitCode: null });
     const notStarted = `node did not start within ${Number((startupCapMs / 1000).toFixed(1))} s`;

@@ -84,8 +84,9 @@ function yargsShimTrims(): Plugin {
                 "export const strictEqual = (a, b, message) => { if (a !== b) fail(message); };",
                 "export const notStrictEqual = (a, b, message) => { if (a === b) fail(message); };",
               ].join("\n")
-            : // No package.json above: the path yargs then fails to read is one that cannot exist.
-              "export default () => '\\0no-package.json';",
+            : // No package.json found: yargs' own assertion then ends the lookup (a cheap Error, where
+              // reading a made-up path built a Node error with an inspected argument).
+              "export default () => undefined;",
         loader: "js",
       }));
     },
