@@ -215,8 +215,7 @@ export async function loadPlatformRoots(probe: PlatformProbe): Promise<RootSet> 
     const parsed = parsePem(new TextEncoder().encode(pem));
     set.certificates.push(...certificateBlocks(parsed));
   } else if (probe.platform === "win32") {
-    // A dynamic import: the bundle's static imports of built-ins list only what the build
-    // machine's Node has, and getCACertificates is newer than Node 20.
+    // Loaded only here (Windows); getCACertificates is newer than Node 20 (22.15+).
     const tls = await import("node:tls");
     const getCA = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
     set.description = "Windows certificate store";

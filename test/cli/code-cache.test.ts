@@ -2,6 +2,7 @@
 // exact source and Node it was made for; anything else (an edited cli.js, a damaged or foreign
 // cache file) is compiled from source as usual, and the module still works.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,10 +49,10 @@ describe("the CLI's code cache", () => {
     expect(load()).toEqual({ cacheUsed: false, answer: 55, dir, req: "function" });
   });
 
-  it("is used once recorded, and names this Node and the source's hash on its first line", () => {
+  it("is used once recorded; its first line names this Node, the source's hash and the cached bytes' hash", () => {
     record();
     const line = readFileSync(join(dir, CACHE_FILE), "latin1").split("\n", 1)[0];
-    expect(line).toMatch(new RegExp(`^codex-doctor code cache 1 ${process.version.replace(/\./g, "\\.")} ${process.arch} [0-9a-f]{64}$`));
+    expect(line).toMatch(new RegExp(`^codex-doctor code cache 2 ${process.version.replace(/\./g, "\\.")} ${process.arch} [0-9a-f]{64} [0-9a-f]{64}$`));
     expect(load()).toMatchObject({ cacheUsed: true, answer: 55 });
   });
 
@@ -70,12 +71,25 @@ describe("the CLI's code cache", () => {
     expect(load().cacheUsed).toBe(false);
   });
 
-  it("a damaged cache behind the right key line is refused by V8, and the module still runs", () => {
+  it("a cache with one byte flipped is not handed to V8 (which would use it, or crash), and the module still runs", () => {
     record();
     const cache = readFileSync(join(dir, CACHE_FILE));
-    const key = cache.indexOf(0x0a) + 1;
-    const damaged = Buffer.concat([cache.subarray(0, key), Buffer.alloc(cache.length - key, 0x5a)]);
-    writeFileSync(join(dir, CACHE_FILE), damaged);
+    const start = cache.indexOf(0x0a) + 1;
+    // V8's header (magic, versions, lengths) and a byte deep in the payload.
+    for (const at of [start + 8, start + Math.floor((cache.length - start) / 2)]) {
+      const damaged = Buffer.from(cache);
+      damaged[at]! ^= 0xff;
+      writeFileSync(join(dir, CACHE_FILE), damaged);
+      expect(load()).toMatchObject({ cacheUsed: false, answer: 55 });
+    }
+  });
+
+  it("bytes that are not a V8 cache, with a matching hash, are refused by V8, and the module still runs", () => {
+    record();
+    const line = readFileSync(join(dir, CACHE_FILE), "latin1").split("\n", 1)[0]!;
+    const junk = Buffer.alloc(4096, 0x5a);
+    const hash = createHash("sha256").update(junk).digest("hex");
+    writeFileSync(join(dir, CACHE_FILE), Buffer.concat([Buffer.from(`${line.slice(0, -64)}${hash}\n`, "latin1"), junk]));
     expect(load()).toMatchObject({ cacheUsed: false, answer: 55 });
   });
 
@@ -84,7 +98,9 @@ describe("the CLI's code cache", () => {
     expect(load().cacheUsed).toBe(false);
     record();
     const cache = readFileSync(join(dir, CACHE_FILE));
-    writeFileSync(join(dir, CACHE_FILE), cache.subarray(0, 20));
-    expect(load().cacheUsed).toBe(false);
+    for (const length of [20, cache.indexOf(0x0a) + 1, cache.length - 1]) {
+      writeFileSync(join(dir, CACHE_FILE), cache.subarray(0, length));
+      expect(load()).toMatchObject({ cacheUsed: false, answer: 55 });
+    }
   });
 });

@@ -3,7 +3,7 @@
 // undici, ws, https-proxy-agent, ora, the lab and node:http2 off the start-up path, and still load
 // each of those (and find the egress child) when a run needs them.
 import { spawn } from "node:child_process";
-import { accessSync, constants, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { Metafile } from "esbuild";
@@ -92,13 +92,17 @@ describe("the bundled bin", () => {
   it("is CommonJS in ASCII with no dynamic import left (vm.Script has none), and ships the code cache", () => {
     const all = outputs();
     for (const file of [...STARTUP_FILES, "egress-child.js"]) {
+      const text = readFileSync(join(out, file), "latin1");
       expect(all.get(file)!.imports.filter((i) => i.kind === "dynamic-import"), file).toEqual([]);
+      expect(text, file).not.toMatch(/\bimport\(/);
       // src/code-cache.ts reads cli.js as latin1: esbuild's default ASCII output makes that exact.
-      expect(/[^\x00-\x7f]/.test(readFileSync(join(out, file), "latin1")), file).toBe(false);
+      expect(/[^\x00-\x7f]/.test(text), file).toBe(false);
+      // Strict, as the ES modules they were written as (a directive counts only at the very top).
+      expect(text.startsWith(file === "bin.js" ? '#!/usr/bin/env node\n"use strict";' : '"use strict";'), file).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(out, "package.json"), "utf8"))).toEqual({ type: "commonjs" });
     const key = readFileSync(join(out, "cli.cache"), "latin1").split("\n", 1)[0];
-    expect(key).toMatch(new RegExp(`^codex-doctor code cache 1 ${process.version.replace(/\./g, "\\.")} ${process.arch} [0-9a-f]{64}$`));
+    expect(key).toMatch(new RegExp(`^codex-doctor code cache 2 ${process.version.replace(/\./g, "\\.")} ${process.arch} [0-9a-f]{64} [0-9a-f]{64}$`));
   });
 
   it("an offline run starts from the code cache, measures no string, walks up no directory, loads neither assert nor http2", async () => {
@@ -119,7 +123,8 @@ describe("the bundled bin", () => {
         "vm.Script = class extends Script { constructor(src, o) { super(src, o);",
         "  scripts.push({ file: require('node:path').basename(o.filename), cached: Boolean(o.cachedData), rejected: this.cachedDataRejected }); } };",
         "process.on('exit', () => fs.writeSync(3, JSON.stringify({ segmenters, walked, scripts,",
-        "  modules: process.moduleLoadList.filter((m) => /webcrypto|process\\/report|^NativeModule (assert|http2)$/.test(m)) })));",
+        "  lazy: Object.keys(require.cache).filter((f) => /[\\\\/]lazy[\\\\/]/.test(f)),",
+        "  modules: process.moduleLoadList.filter((m) => /webcrypto|process\\/report|^NativeModule (assert|http2|perf_hooks)$/.test(m)) })));",
       ].join("\n"),
     );
     const result = await new Promise<{ code: number | null; probe: string }>((done, fail) => {
@@ -130,7 +135,7 @@ describe("the bundled bin", () => {
       child.once("close", (code) => done({ code, probe: text }));
     });
     expect([0, 1]).toContain(result.code);
-    expect(JSON.parse(result.probe)).toEqual({ segmenters: 0, walked: [], modules: [], scripts: [{ file: "cli.js", cached: true, rejected: false }] });
+    expect(JSON.parse(result.probe)).toEqual({ segmenters: 0, walked: [], modules: [], lazy: [], scripts: [{ file: "cli.js", cached: true, rejected: false }] });
     // --help still lays out the commands (string-width loads on demand).
     const help = await run(built.bin, ["--help"], home("h-probe"));
     expect(help.stdout).toMatch(/Commands:\n\s+codex-doctor tls /);
@@ -146,6 +151,16 @@ describe("the bundled bin", () => {
     const offline = await run(join(bare, "bin.js"), ["tls", "--offline", "--json"], home("h-bare"));
     expect([0, 1]).toContain(offline.code);
     expect(JSON.parse(offline.stdout)).toMatchObject({ schemaVersion: 1, command: "tls" });
+    expect(offline.stderr).toBe("");
+  });
+
+  it("writes --output FILE (mode 600) before it exits, and says so on stderr", async () => {
+    const file = join(dir, "report.json");
+    const r = await run(built.bin, ["tls", "--offline", "--json", "--output", file], home("h-output"));
+    expect([0, 1]).toContain(r.code);
+    expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: "", stderr: `codex-doctor: report written to ${file}\n` });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ schemaVersion: 1, command: "tls", exitCode: r.code });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it("behind an intercepting proxy, with the fix applied: undici, ws and the egress child (through the proxy) all work", async () => {

@@ -13,7 +13,7 @@
 //
 // Usage: tsx test/tools/build.ts [--outdir DIR]   (default: dist/ of this checkout)
 import { build, type Metafile, type Plugin } from "esbuild";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -103,7 +103,7 @@ const LAZY_ENTRIES: Record<string, string> = {
   ora: "ora",
   lab: "src/lab/index.ts",
 };
-const LAB = join(repo, "src", "lab", "index.ts");
+const LAB = realpathSync(join(repo, "src", "lab", "index.ts"));
 
 /**
  * An import of a lazy part becomes a small module that requires its bundle from dist/lazy/ (so the
@@ -116,11 +116,13 @@ function lazyParts(exportsOf: Record<string, string[]>): Plugin {
   return {
     name: NS,
     setup(b) {
-      b.onResolve({ filter: /^(undici|ws|https-proxy-agent|ora)$/ }, (args) => (args.kind === "entry-point" ? undefined : { path: args.path, namespace: NS }));
-      b.onResolve({ filter: /[\\/]lab[\\/]index\.js$/ }, (args) =>
-        resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts")) === LAB ? { path: "lab", namespace: NS } : undefined,
-      );
-      b.onResolve({ filter: /^\.\/lazy\// }, (args) => ({ path: args.path, external: true }));
+      b.onResolve({ filter: /^(undici|ws|https-proxy-agent|ora)$/ }, (args) => ({ path: args.path, namespace: NS }));
+      b.onResolve({ filter: /[\\/]lab[\\/]index\.js$/ }, (args) => {
+        const target = resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
+        return existsSync(target) && realpathSync(target) === LAB ? { path: "lab", namespace: NS } : undefined;
+      });
+      // The shims' own requires stay requires, read from dist/lazy/ at run time.
+      b.onResolve({ filter: /^\.\/lazy\//, namespace: NS }, (args) => ({ path: args.path, external: true }));
       b.onLoad({ filter: /.*/, namespace: NS }, (args) => {
         const file = JSON.stringify(`./lazy/${args.path}.js`);
         const names = exportsOf[args.path] ?? [];
@@ -163,7 +165,9 @@ function bundledCliLoader(): Plugin {
 
 /** esbuild turns `import.meta` into `{}` in CommonJS output: give `import.meta.url` the file's real URL. */
 const IMPORT_META_URL = "__codexDoctorFileUrl";
-const IMPORT_META_BANNER = `var ${IMPORT_META_URL} = require("node:url").pathToFileURL(__filename).href;`;
+// "use strict" first: a directive counts only at the very top, and the code was written for (and is
+// tested as) ES modules, which are always strict; esbuild's own directive comes after the banner.
+const IMPORT_META_BANNER = `"use strict"; var ${IMPORT_META_URL} = require("node:url").pathToFileURL(__filename).href;`;
 
 const minify = !process.env.UNMINIFIED;
 const COMMON = {
@@ -202,6 +206,7 @@ async function recordCodeCache(outdir: string): Promise<void> {
     execFileSync(process.execPath, [join(scratch, "train.js"), outdir], {
       env: { PATH: process.env.PATH ?? "", HOME: home, CODEX_HOME: join(home, ".codex"), CODEX_CA_CERTIFICATE: bundle },
       stdio: ["ignore", "ignore", "inherit"],
+      timeout: 60_000,
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
