@@ -170,7 +170,7 @@ export async function loadCertDir(dir: string, into: RootSet): Promise<void> {
 function dedupe(certs: Uint8Array[]): Uint8Array[] {
   const seen = new Set<string>();
   return certs.filter((c) => {
-    const key = Buffer.from(c).toString("base64");
+    const key = Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("latin1");
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
