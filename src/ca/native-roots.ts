@@ -1,11 +1,10 @@
 // The "base roots" under Codex's custom bundle: what rustls-native-certs loads. When SSL_CERT_FILE
 // and/or SSL_CERT_DIR are set (even empty) they REPLACE the platform store; only when they yield
 // no certificate and no error does it fall back to the platform store.
-import { execFile } from "node:child_process";
 import { existsSync, promises as fs, statSync } from "node:fs";
 import { join } from "node:path";
 import { certificateBlocks, parsePem } from "./pem.js";
-import { formatBytes, readBoundedFile, rustIoError } from "./file.js";
+import { formatBytes, readBoundedFile, rustIoError, statAsync } from "./file.js";
 import type { Env } from "../env.js";
 
 export interface RootSet {
@@ -112,7 +111,7 @@ export class CertDirWalk {
     if (this.stopped || this.names.has(dir)) return;
     if (this.names.size >= this.limits.dirs) return this.stop(`${this.limits.dirs} different directories`, true);
     this.names.add(dir);
-    const id = await fs.stat(dir).then((s) => `${s.dev}:${s.ino}`, () => undefined);
+    const id = await statAsync(dir).then((s) => `${s.dev}:${s.ino}`, () => undefined);
     if (id !== undefined) {
       if (this.dirs.has(id)) return;
       this.dirs.add(id);
@@ -147,7 +146,7 @@ export class CertDirWalk {
   private async loadEntry(path: string, name: string): Promise<void> {
     let stat;
     try {
-      stat = await fs.stat(path);
+      stat = await statAsync(path);
     } catch (err) {
       // A dangling symlink is skipped; any other failure is an error Codex reports too.
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.into.errors.push(`failed to open file: ${rustIoError(err)} in ${path}`);
@@ -249,7 +248,8 @@ export async function loadPlatformRoots(probe: PlatformProbe): Promise<RootSet> 
   return set;
 }
 
-function securityFindCertificates(): Promise<string> {
+async function securityFindCertificates(): Promise<string> {
+  const { execFile } = await import("node:child_process"); // macOS only: not loaded elsewhere
   const keychains = [
     "/System/Library/Keychains/SystemRootCertificates.keychain",
     "/Library/Keychains/System.keychain",

@@ -6,7 +6,7 @@
 // probe's timeout starts only when the child says it is ready; the run's AbortSignal ends both.
 // The child is killed, never left behind: on settle, on our exit, and when we die without running
 // any code (SIGINT/SIGKILL) the child sees its stdin close and exits by itself.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -70,8 +70,10 @@ function killLive(): void {
   for (const child of live) child.kill("SIGKILL");
 }
 
-export function runEgressProbe(input: EgressInput): Promise<EgressResult> {
+export async function runEgressProbe(input: EgressInput): Promise<EgressResult> {
   const started = nowMs();
+  // Loaded when a probe runs: an offline run never starts a child.
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve) => {
     let settled = false;
     let stdout = "";

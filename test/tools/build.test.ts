@@ -105,11 +105,12 @@ describe("the bundled bin", () => {
     expect(key).toMatch(new RegExp(`^codex-doctor code cache 2 ${process.version.replace(/\./g, "\\.")} ${process.arch} [0-9a-f]{64} [0-9a-f]{64}$`));
   });
 
-  it("an offline run starts from the code cache, measures no string, walks up no directory, loads neither assert nor http2", async () => {
+  it("an offline run starts from the code cache, measures no string, walks up no directory, loads no network built-in", async () => {
     // What the build arranges (test/tools/build.ts): cli.js compiled with the cache V8 accepts;
     // string-width's Segmenter and emoji regex, yargs' package.json walk from the working
     // directory and its node:assert removed; built-ins' lazy getters (WebCrypto, process.report)
-    // never run; node:http2 only for gRPC. A preload watches and reports on fd 3.
+    // never run; node:tls, node:child_process and node:http2 only when a probe needs them, and
+    // neither node:fs/promises nor node:perf_hooks. A preload watches and reports on fd 3.
     const probe = join(dir, "startup-probe.cjs");
     writeFileSync(
       probe,
@@ -124,7 +125,7 @@ describe("the bundled bin", () => {
         "  scripts.push({ file: require('node:path').basename(o.filename), cached: Boolean(o.cachedData), rejected: this.cachedDataRejected }); } };",
         "process.on('exit', () => fs.writeSync(3, JSON.stringify({ segmenters, walked, scripts,",
         "  lazy: Object.keys(require.cache).filter((f) => /[\\\\/]lazy[\\\\/]/.test(f)),",
-        "  modules: process.moduleLoadList.filter((m) => /webcrypto|process\\/report|^NativeModule (assert|http2|perf_hooks)$/.test(m)) })));",
+        "  modules: process.moduleLoadList.filter((m) => /webcrypto|process\\/report|^NativeModule (assert|http2|perf_hooks|tls|child_process|fs\\/promises)$/.test(m)) })));",
       ].join("\n"),
     );
     const result = await new Promise<{ code: number | null; probe: string }>((done, fail) => {
