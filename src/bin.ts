@@ -1,52 +1,13 @@
 #!/usr/bin/env node
-// The only place that touches the real process: environment, streams, signals, exit code.
-import { constants, homedir } from "node:os";
+// The entry point. `--version` alone answers here, before anything else is even loaded: it is the
+// call scripts make most, and it should cost little more than starting Node. Everything else is
+// in process-main.ts (a dynamic import, so its modules load only now; no top-level await, as the
+// bundle is CommonJS).
 import { VERSION } from "./version.js";
 
-// `--version` alone answers before the CLI (yargs, the checks) is even loaded: it is the call
-// scripts make most, and it should cost little more than starting Node.
 if (process.argv.length === 3 && process.argv[2] === "--version") {
   process.stdout.write(`${VERSION}\n`);
   process.exit(0);
+} else {
+  void import("./process-main.js");
 }
-const { main } = await import("./cli.js");
-
-/** After a signal, how long the run may take to print what it has before the process just ends. */
-const SIGNAL_GRACE_MS = 2000;
-/** After the report, how long a straggler (a socket torn down at the deadline) may hold the process. */
-const EXIT_GRACE_MS = 500;
-
-// A closed pipe (`codex-doctor tls | head`) is not an error worth a stack trace.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  process.stderr.write(`codex-doctor: cannot write the report: ${err.code ?? err.message}\n`);
-  process.exit(2);
-});
-
-// Ctrl-C / kill: stop the checks and print the report of what finished (main() returns 128+n).
-// A second signal, or a run that does not wind down in time, ends the process at once.
-const interrupt = new AbortController();
-const onSignal = (signal: NodeJS.Signals) => {
-  const code = 128 + constants.signals[signal];
-  if (interrupt.signal.aborted) process.exit(code);
-  interrupt.abort(signal);
-  setTimeout(() => process.exit(code), SIGNAL_GRACE_MS).unref();
-};
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
-
-const code = await main(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-  homedir: homedir(),
-  platform: process.platform,
-  stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
-  spinnerStream: process.stderr,
-  interrupt: interrupt.signal,
-});
-process.exitCode = code;
-// The report is written; nothing left running (a probe that lost the race, a read that never
-// returns) may keep the process alive past a short grace.
-setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();

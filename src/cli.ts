@@ -2,7 +2,7 @@
 // the exit code: 0 nothing failed; 1 a check failed (or warned, with --strict); 2 usage error /
 // could not run; 128 + the signal's number when the user interrupted `tls` (the report then shows
 // what finished).
-import { writeFile } from "node:fs/promises";
+import { promises as fs } from "node:fs";
 import { constants } from "node:os";
 import yargs from "yargs";
 import type { Env } from "./env.js";
@@ -350,7 +350,7 @@ async function runTls(argv: string[], args: ParsedArgs, io: CliIo): Promise<numb
     return exit;
   }
   try {
-    await writeFile(args.output, text, { mode: 0o600 });
+    await fs.writeFile(args.output, text, { mode: 0o600 });
   } catch (err) {
     io.stderr(`codex-doctor: cannot write ${args.output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
     return EXIT.USAGE;

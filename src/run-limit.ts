@@ -2,6 +2,7 @@
 // fact gathering and every check race against it, so a run always ends with a report, never with
 // nothing. A timer cannot fire while synchronous work blocks the event loop; such work is bounded
 // where it happens (the loaders' own caps), this bounds everything that waits.
+import { nowMs } from "./clock.js";
 
 /** The whole run (facts + checks) ends within this: every probe's timeout several times, plus 2 s of local work. */
 export function runBudgetMs(probeTimeoutMs: number): number {
@@ -22,14 +23,14 @@ export class RunLimit {
     /** Aborted on SIGINT/SIGTERM; its reason is the signal's name. */
     private readonly interrupt?: AbortSignal,
   ) {
-    this.deadline = performance.now() + budgetMs;
+    this.deadline = nowMs() + budgetMs;
     interrupt?.addEventListener("abort", () => {
       for (const listener of [...this.onStop]) listener();
     }, { once: true });
   }
 
   remainingMs(): number {
-    return Math.max(0, Math.ceil(this.deadline - performance.now()));
+    return Math.max(0, Math.ceil(this.deadline - nowMs()));
   }
 
   /** The signal's name once the user interrupted the run. */

@@ -4,6 +4,7 @@
 // keep registry order.
 import type { Check, CheckResult, Finding, FindingSpec, Status, Vars } from "./check.js";
 import { makeFinding, statusFromFindings } from "./check.js";
+import { nowMs } from "./clock.js";
 
 /** Codes any check can end with, whatever its own table says. */
 export const RUNNER_CODES = {
@@ -100,7 +101,7 @@ function redactVars(vars: Vars, secrets: string[]): Vars {
 
 async function runOne(check: Check, ctx: CheckContext, checkTimeoutMs: number, limit?: RunLimit): Promise<CheckResult> {
   const controller = new AbortController();
-  const started = performance.now();
+  const started = nowMs();
   const timeoutMs = limit ? Math.min(checkTimeoutMs, limit.remainingMs()) : checkTimeoutMs;
   const touched = new Map<string, { fact: string; ms: number }>();
   let timer: NodeJS.Timeout | undefined;
@@ -132,9 +133,9 @@ async function runOne(check: Check, ctx: CheckContext, checkTimeoutMs: number, l
     const outcome = await Promise.race([check.run(watchedContext(ctx, touched), tools), timeout, interrupt]);
     if (touched.size > 0) return factTimeout(check, touched, started);
     const status = outcome.status ?? statusFromFindings(outcome.findings);
-    return result(check, status, outcome.summary, outcome.findings, Math.round(performance.now() - started), outcome.data ?? {});
+    return result(check, status, outcome.summary, outcome.findings, Math.round(nowMs() - started), outcome.data ?? {});
   } catch (err) {
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Math.round(nowMs() - started);
     if (err instanceof CheckInterrupted) return { ...interrupted(check, err.signal), durationMs };
     if (touched.size > 0 || err instanceof FactUnavailable) {
       if (err instanceof FactUnavailable) touched.set(err.missing.fact, err.missing);
@@ -160,7 +161,7 @@ function factTimeout(check: Check, touched: Map<string, { fact: string; ms: numb
   const findings = [...touched.values()].map(({ fact, ms }) =>
     makeFinding("FACT_TIMEOUT", RUNNER_CODES.FACT_TIMEOUT, { id: check.id, fact, ms }),
   );
-  return result(check, "fail", "its facts were not read in time", findings, Math.round(performance.now() - started));
+  return result(check, "fail", "its facts were not read in time", findings, Math.round(nowMs() - started));
 }
 
 export async function runChecks(checks: Check[], ctx: CheckContext, options: RunnerOptions): Promise<CheckResult[]> {

@@ -2,7 +2,15 @@
 // describe I/O failures the way Rust's `io::Error` prints them (that text is in Codex's message).
 // The size cap is codex-doctor's own: Codex reads the whole file, so a file over it is one the
 // doctor did not look at, never one Codex fails on.
-import { closeSync, constants, openSync, promises as fs, readSync } from "node:fs";
+import { closeSync, constants, openSync, promises as fs, readSync, stat as statCallback } from "node:fs";
+import { promisify } from "node:util";
+
+/**
+ * fs.stat as a promise. Not `fs.promises.stat`: the first use of fs.promises loads
+ * node:fs/promises (FileHandle, its streams, readline), ~2 ms of every start for the one call each
+ * file needs; the device path below, which needs a FileHandle, still loads it when it runs.
+ */
+export const statAsync = promisify(statCallback);
 
 /** Larger than any real CA bundle (the Mozilla bundle is ~220 KB). */
 export const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
@@ -97,7 +105,7 @@ function problemFor(code: string | undefined): FileProblem {
 export async function readBoundedFile(path: string, maxBytes = MAX_CA_FILE_BYTES): Promise<ReadOutcome> {
   let stat;
   try {
-    stat = await fs.stat(path);
+    stat = await statAsync(path);
   } catch (err) {
     return { ok: false, problem: problemFor((err as NodeJS.ErrnoException).code), rustError: rustIoError(err) };
   }

@@ -189,10 +189,15 @@ async function parseAndSummarise(bytes: Uint8Array): Promise<{ parse: CodexBundl
 
 export async function loadCa(options: LoadOptions): Promise<CaReport> {
   const selection = selectBundle(options.env, options.origins, options.caOverride);
-  const bundle =
-    selection.path !== null && selection.sourceEnv !== null ? await inspectBundle(selection.path, selection.sourceEnv) : null;
-  const baseRoots = await loadBaseRoots(options.env, options.probe);
-  const platformRoots = baseRoots.platform ?? (await loadPlatformRoots(options.probe));
+  // The bundle, the base roots and the platform store (always reported) are read at once: each
+  // file's stat waits on the thread pool while another file is parsed. One platform load serves both.
+  let platformLoad: Promise<RootSet> | undefined;
+  const platformStore = () => (platformLoad ??= loadPlatformRoots(options.probe));
+  const [bundle, baseRoots, platformRoots] = await Promise.all([
+    selection.path !== null && selection.sourceEnv !== null ? inspectBundle(selection.path, selection.sourceEnv) : null,
+    loadBaseRoots(options.env, options.probe, platformStore),
+    platformStore(),
+  ]);
   const codexLoads = bundle === null || bundle.codexLoads;
   const added = bundle?.codexLoads ? (bundle.parse?.certificates ?? []) : [];
   const roots = [...baseRoots.certificates, ...added];

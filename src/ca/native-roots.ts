@@ -1,11 +1,10 @@
 // The "base roots" under Codex's custom bundle: what rustls-native-certs loads. When SSL_CERT_FILE
 // and/or SSL_CERT_DIR are set (even empty) they REPLACE the platform store; only when they yield
 // no certificate and no error does it fall back to the platform store.
-import { execFile } from "node:child_process";
 import { existsSync, promises as fs, statSync } from "node:fs";
 import { join } from "node:path";
 import { certificateBlocks, parsePem } from "./pem.js";
-import { formatBytes, readBoundedFile, rustIoError } from "./file.js";
+import { formatBytes, readBoundedFile, rustIoError, statAsync } from "./file.js";
 import type { Env } from "../env.js";
 
 export interface RootSet {
@@ -112,7 +111,7 @@ export class CertDirWalk {
     if (this.stopped || this.names.has(dir)) return;
     if (this.names.size >= this.limits.dirs) return this.stop(`${this.limits.dirs} different directories`, true);
     this.names.add(dir);
-    const id = await fs.stat(dir).then((s) => `${s.dev}:${s.ino}`, () => undefined);
+    const id = await statAsync(dir).then((s) => `${s.dev}:${s.ino}`, () => undefined);
     if (id !== undefined) {
       if (this.dirs.has(id)) return;
       this.dirs.add(id);
@@ -147,7 +146,7 @@ export class CertDirWalk {
   private async loadEntry(path: string, name: string): Promise<void> {
     let stat;
     try {
-      stat = await fs.stat(path);
+      stat = await statAsync(path);
     } catch (err) {
       // A dangling symlink is skipped; any other failure is an error Codex reports too.
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.into.errors.push(`failed to open file: ${rustIoError(err)} in ${path}`);
@@ -170,7 +169,7 @@ export async function loadCertDir(dir: string, into: RootSet): Promise<void> {
 function dedupe(certs: Uint8Array[]): Uint8Array[] {
   const seen = new Set<string>();
   return certs.filter((c) => {
-    const key = Buffer.from(c).toString("base64");
+    const key = Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("latin1");
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -215,8 +214,7 @@ export async function loadPlatformRoots(probe: PlatformProbe): Promise<RootSet> 
     const parsed = parsePem(new TextEncoder().encode(pem));
     set.certificates.push(...certificateBlocks(parsed));
   } else if (probe.platform === "win32") {
-    // A dynamic import: the bundle's static imports of built-ins list only what the build
-    // machine's Node has, and getCACertificates is newer than Node 20.
+    // Loaded only here (Windows); getCACertificates is newer than Node 20 (22.15+).
     const tls = await import("node:tls");
     const getCA = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
     set.description = "Windows certificate store";
@@ -250,7 +248,8 @@ export async function loadPlatformRoots(probe: PlatformProbe): Promise<RootSet> 
   return set;
 }
 
-function securityFindCertificates(): Promise<string> {
+async function securityFindCertificates(): Promise<string> {
+  const { execFile } = await import("node:child_process"); // macOS only: not loaded elsewhere
   const keychains = [
     "/System/Library/Keychains/SystemRootCertificates.keychain",
     "/Library/Keychains/System.keychain",
@@ -262,12 +261,15 @@ function securityFindCertificates(): Promise<string> {
   });
 }
 
-/** The base root store Codex starts from, given its (post-.env) environment. */
-export async function loadBaseRoots(env: Env, probe: PlatformProbe): Promise<BaseRoots> {
+/**
+ * The base root store Codex starts from, given its (post-.env) environment. `platformStore` loads the
+ * platform store (a caller that needs it anyway passes its own, shared, load).
+ */
+export async function loadBaseRoots(env: Env, probe: PlatformProbe, platformStore = () => loadPlatformRoots(probe)): Promise<BaseRoots> {
   const file = env.SSL_CERT_FILE;
   const dir = env.SSL_CERT_DIR;
   if (file === undefined && dir === undefined) {
-    const platform = await loadPlatformRoots(probe);
+    const platform = await platformStore();
     return { ...platform, origin: "platform", fellBackToPlatform: false, platform };
   }
   const set: RootSet = { description: "", certificates: [], errors: [] };
@@ -290,7 +292,7 @@ export async function loadBaseRoots(env: Env, probe: PlatformProbe): Promise<Bas
   // Where the doctor stopped early it cannot tell "nothing there" (Codex falls back) from
   // "something the doctor did not read": it keeps the variables' roots and reports its limit.
   if (set.certificates.length === 0 && set.errors.length === 0 && !set.doctorLimits) {
-    const platform = await loadPlatformRoots(probe);
+    const platform = await platformStore();
     return { ...platform, origin: "platform", fellBackToPlatform: true, platform };
   }
   return { ...set, origin: "env", fellBackToPlatform: false };

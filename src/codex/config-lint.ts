@@ -3,11 +3,11 @@
 // `lintDotenv` also looks at the disk (does the CA path exist?) and, unless offline, at the network
 // (is the proxy listening?). Issues carry the finding code and template vars; the config check
 // turns them into findings. Wrong TOML types are issues, never exceptions.
-import { promises as fs } from "node:fs";
 import { isProxyVar, OTHER_TOOL_CA_VARS, type Env } from "../env.js";
 import { isTable, selectedProfile, PROFILE_KEYS, type CodexConfigReport, type TomlTable } from "./config.js";
 import type { DotenvFile } from "./dotenv.js";
 import { parsePolicy } from "./policy.js";
+import { statAsync } from "../ca/file.js";
 import { tomlKey, tomlString, tomlType } from "./toml.js";
 import { parseProxyUrl } from "../net/proxy.js";
 import { probeTcp } from "../net/connect.js";
@@ -604,7 +604,7 @@ export async function lintDotenv(dotenv: DotenvFile, options: DotenvLintOptions)
       const tilde = value.startsWith("~");
       if (!tilde && !/^([/\\]|[A-Za-z]:[/\\])/.test(value)) continue; // relative: depends on where Codex starts
       probes.push(
-        (tilde ? Promise.resolve(false) : fs.stat(value).then(() => true, (e: NodeJS.ErrnoException) => e.code !== "ENOENT" && e.code !== "ENOTDIR")).then((exists) => {
+        (tilde ? Promise.resolve(false) : statAsync(value).then(() => true, (e: NodeJS.ErrnoException) => e.code !== "ENOENT" && e.code !== "ENOTDIR")).then((exists) => {
           if (exists) return;
           issues.push({
             code: "CONFIG_DOTENV_CA_MISSING",

@@ -6,12 +6,13 @@
 // probe's timeout starts only when the child says it is ready; the run's AbortSignal ends both.
 // The child is killed, never left behind: on settle, on our exit, and when we die without running
 // any code (SIGINT/SIGKILL) the child sees its stdin close and exits by itself.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { EgressChildReport, EgressOutcome } from "./egress-child.js";
 import { EGRESS_CHILD_READY, PREBUILT_CHILD_VAR } from "./egress-protocol.js";
+import { nowMs } from "../clock.js";
 
 export type { EgressChildReport, EgressOutcome };
 
@@ -42,13 +43,10 @@ export const STARTUP_CAP_MS = 20_000;
 /** After the ready line the child's own timer ends the probe at timeoutMs; this covers its last write. */
 const REPORT_SLACK_MS = 2000;
 
-/** How to start the child: the compiled egress-child.js (next to this file or its chunk), or the TS source via tsx. */
+/** How to start the child: the compiled egress-child.js (next to this file or the bundle's cli.js), or the TS source via tsx. */
 export function childArgs(env: NodeJS.ProcessEnv = process.env): string[] {
-  // Next to this file (tsc output, or the bundle's bin.js), or one up when bundled into dist/chunks/.
-  for (const rel of ["./egress-child.js", "../egress-child.js"]) {
-    const js = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(js)) return [js];
-  }
+  const js = fileURLToPath(new URL("./egress-child.js", import.meta.url));
+  if (existsSync(js)) return [js];
   const prebuilt = env[PREBUILT_CHILD_VAR];
   if (prebuilt && existsSync(prebuilt)) return [prebuilt];
   const ts = fileURLToPath(new URL("./egress-child.ts", import.meta.url));
@@ -72,8 +70,10 @@ function killLive(): void {
   for (const child of live) child.kill("SIGKILL");
 }
 
-export function runEgressProbe(input: EgressInput): Promise<EgressResult> {
-  const started = performance.now();
+export async function runEgressProbe(input: EgressInput): Promise<EgressResult> {
+  const started = nowMs();
+  // Loaded when a probe runs: an offline run never starts a child.
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve) => {
     let settled = false;
     let stdout = "";
@@ -102,7 +102,7 @@ export function runEgressProbe(input: EgressInput): Promise<EgressResult> {
       input.signal.removeEventListener("abort", onAbort);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       child.stdin.destroy();
-      resolve({ ...result, warnings: warningsOf(), durationMs: Math.round(performance.now() - started) });
+      resolve({ ...result, warnings: warningsOf(), durationMs: Math.round(nowMs() - started) });
     };
     const onAbort = () => settle({ outcome: "timeout", exitCode: null });
     const notStarted = `node did not start within ${Number((startupCapMs / 1000).toFixed(1))} s`;

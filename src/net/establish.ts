@@ -3,7 +3,7 @@
 // chain against the trust set from the shared CA loader. Nothing is written to the server before
 // that verification passed; on failure the socket is destroyed and the chain kept for diagnosis.
 import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { openStream, probeSignal, SocketBag, type ProxyRefusal, type SecureProxy } from "./connect.js";
 import type { ProxyDecision } from "./proxy.js";
@@ -82,17 +82,19 @@ interface Handshaken {
   early: EstablishSuccess["early"];
 }
 
-function handshake(
+async function handshake(
   stream: Duplex,
   servername: string,
   alpn: string[],
   bag: SocketBag,
   identity?: EstablishInput["identity"],
 ): Promise<Handshaken> {
+  // Loaded on the first handshake: an offline run never needs node:tls.
+  const { connect } = await import("node:tls");
   return new Promise((resolve, reject) => {
     // Throws synchronously when node:tls cannot load the client identity (key/cert mismatch).
     const socket = bag.add(
-      tls.connect({
+      connect({
         socket: stream as net.Socket,
         servername: net.isIP(servername) ? undefined : servername,
         ALPNProtocols: alpn.length > 0 ? alpn : undefined,

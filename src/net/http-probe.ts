@@ -41,7 +41,7 @@ export async function probeHttp({ target, route, connect, timeoutMs, signal: run
   const signal = probeSignal(runSignal);
   const url = new URL(target.url);
   // undici is CommonJS: take its exports from `default`, which is module.exports both under Node and
-  // in the esbuild bundle (a split-off CommonJS chunk has no named exports).
+  // in the esbuild bundle (dist/lazy/undici.js, reached through a shim; test/tools/build.ts).
   const { Agent, request } = (await import("undici")).default;
   let tlsInfo: EstablishSuccess | undefined;
   const dispatcher = new Agent({

@@ -22,7 +22,7 @@ import { measure, median, type ChildEnv, type ChildRun, type Command } from "./c
 import { mintBundle } from "./fixtures.js";
 
 const quick = process.argv.includes("--quick");
-const ROUNDS = quick ? { startup: 7, big: 3, rss: 3, network: 5, silent: 1 } : { startup: 15, big: 7, rss: 5, network: 9, silent: 3 };
+const ROUNDS = quick ? { startup: 7, big: 3, rss: 3, network: 5, silent: 1 } : { startup: 25, big: 7, rss: 5, network: 9, silent: 3 };
 const GROUPS = ["startup", "10k", "network", "silent"] as const;
 type Group = (typeof GROUPS)[number];
 

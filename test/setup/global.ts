@@ -4,8 +4,9 @@
 //    directory is removed either way. Private, so parallel runs on one machine do not see each
 //    other's directories.
 // 2. The egress child prebuilt to one JS file: started from the TS source under tsx it takes
-//    seconds on a loaded machine; tests exercise the same code, started the way the published
-//    build starts it.
+//    seconds on a loaded machine; tests exercise the same code, started as a plain JS file the way
+//    the published build starts it (the build reaches https-proxy-agent in dist/lazy/ instead of
+//    bundling it in).
 // 3. `npm run fuzz` (FUZZ_RUNS set, no FUZZ_SEED): one random seed for every fuzz file, printed
 //    first so a failure can be replayed with FUZZ_SEED=<seed>.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

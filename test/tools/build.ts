@@ -1,19 +1,22 @@
-// `npm run build`: the published bin is ONE esbuild bundle (dist/bin.js) holding everything a run
-// needs at start-up, plus the egress probe's child (dist/egress-child.js), which src/net/egress.ts
-// starts as a separate process and finds next to the bundle (`new URL("./egress-child.js",
-// import.meta.url)`). One file instead of ~150 modules spread over node_modules saves most of the
-// start-up time. What only some runs need is a dynamic import (undici, ws, https-proxy-agent, the
-// demo's lab): esbuild splits each into a chunk under dist/chunks/, read only when the import runs.
-// Measured (2 cores, --version): the same libraries kept inside bin.js as lazily evaluated
-// wrappers still cost ~90 ms CPU per start under load (parsing 0.8 MB), split chunks ~20 ms;
-// leaving them external (node_modules) makes the first probe resolve ~100 files instead.
-// Type checking is tsc's job (`npm run typecheck`, also part of `npm run build`).
+// `npm run build`: the published bin is a few CommonJS bundles made by esbuild.
+//   dist/bin.js           the entry: answers --version itself, else loads the CLI (src/bin.ts)
+//   dist/cli.js           everything a run needs at start-up (src/cli.ts, the checks, yargs, ...)
+//   dist/cli.cache        V8's code cache for cli.js, recorded by a training run at build time
+//                         (src/code-cache.ts): the CLI starts without being parsed and compiled
+//   dist/egress-child.js  the sandbox egress probe's child process (src/net/egress.ts finds it
+//                         next to cli.js)
+//   dist/lazy/*.js        what only some runs need (undici, ws, https-proxy-agent, ora, the demo's
+//                         lab), each its own bundle, required when the import that needs it runs
+// CommonJS, not ES modules: Node 20 has no code cache for ES modules, and its ESM loader alone
+// costs ~10 ms per start (2 cores). One file per part instead of ~150 modules spread over
+// node_modules saves most of the rest. Type checking is tsc's job (`npm run typecheck`).
 //
 // Usage: tsx test/tools/build.ts [--outdir DIR]   (default: dist/ of this checkout)
 import { build, type Metafile, type Plugin } from "esbuild";
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -59,57 +62,6 @@ function lazyStringWidth(): Plugin {
 }
 
 /**
- * A bundled ES module that imports a Node built-in gets it through an ESM facade, which copies
- * every export at link time and so runs the built-in's lazy getters (`node:crypto` loads WebCrypto,
- * `node:process` builds `process.report`): ~10 ms per start. Here a static import of a built-in
- * is served by `require()` (the banner gives every output file one) with the built-in's plain
- * data properties as named exports (unused ones are tree-shaken); getters are left out, so
- * importing one by name fails the build instead of running it at start-up. The exports are the
- * build machine's: an API that newer Node versions add is reached with a dynamic import.
- */
-/**
- * Each built-in's data properties, read in a fresh Node: in this (tsx) process some lazy getters
- * have already run and turned into data. Plus the getters cheap enough to read at start-up that
- * the code imports by name.
- */
-function builtinDataProperties(): Record<string, string[]> {
-  const script = `
-    const eager = new Set(["fs.promises"]);
-    const out = {};
-    for (const name of require("node:module").builtinModules) {
-      if (name.startsWith("_") || name.includes("/") && !["fs/promises", "stream/promises"].includes(name)) continue;
-      let mod;
-      try { mod = require(name); } catch { continue; }
-      out[name] = Object.getOwnPropertyNames(mod).filter((k) =>
-        /^[A-Za-z_$][\\w$]*$/.test(k) && k !== "default" &&
-        ("value" in Object.getOwnPropertyDescriptor(mod, k) || eager.has(name + "." + k)));
-    }
-    process.stdout.write(JSON.stringify(out));`;
-  return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "ignore"] })) as Record<string, string[]>;
-}
-
-function builtinsViaRequire(): Plugin {
-  const NS = "builtin-require";
-  const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-  const plainExports = builtinDataProperties();
-  return {
-    name: NS,
-    setup(b) {
-      b.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) => {
-        if (!names.has(args.path)) return undefined;
-        if (args.kind !== "import-statement" || args.namespace === NS) return { path: args.path, external: true };
-        return { path: args.path, namespace: NS };
-      });
-      b.onLoad({ filter: /.*/, namespace: NS }, (args) => {
-        const plain = plainExports[args.path.replace(/^node:/, "")] ?? [];
-        const lines = [`const m = require(${JSON.stringify(args.path)});`, "export default m;", ...plain.map((k) => `export const ${k} = m.${k};`)];
-        return { contents: lines.join("\n"), loader: "js" };
-      });
-    },
-  };
-}
-
-/**
  * yargs' factory calls `.version()` with no argument before we pass ours, which walks up from the
  * working directory reading every directory listing (escalade) for a package.json: ~5 ms, more in
  * a deep or crowded directory, for a value that is then replaced. And yargs' Node shim imports
@@ -132,56 +84,178 @@ function yargsShimTrims(): Plugin {
                 "export const strictEqual = (a, b, message) => { if (a !== b) fail(message); };",
                 "export const notStrictEqual = (a, b, message) => { if (a === b) fail(message); };",
               ].join("\n")
-            : // No package.json above: the path yargs then fails to read is one that cannot exist.
-              "export default () => '\\0no-package.json';",
+            : // No package.json found: yargs' own assertion then ends the lookup (a cheap Error, where
+              // reading a made-up path built a Node error with an inspected argument).
+              "export default () => undefined;",
         loader: "js",
       }));
     },
   };
 }
 
+// ---- the split into bundles ------------------------------------------------------------------
+
+/** What only some runs need: each becomes dist/lazy/<name>.js. */
+const LAZY_ENTRIES: Record<string, string> = {
+  undici: "undici",
+  ws: "ws",
+  "https-proxy-agent": "https-proxy-agent",
+  ora: "ora",
+  lab: "src/lab/index.ts",
+};
+const LAB = realpathSync(join(repo, "src", "lab", "index.ts"));
+
+/**
+ * An import of a lazy part becomes a small module that requires its bundle from dist/lazy/ (so the
+ * file is read only when the import runs; esbuild evaluates a dynamically imported module on first
+ * use). The shim gives the importer what Node's own import would: a CommonJS package is its
+ * `module.exports`; an ES module's exports are re-exported by name, `default` included.
+ */
+function lazyParts(exportsOf: Record<string, string[]>): Plugin {
+  const NS = "lazy-part";
+  return {
+    name: NS,
+    setup(b) {
+      b.onResolve({ filter: /^(undici|ws|https-proxy-agent|ora)$/ }, (args) => ({ path: args.path, namespace: NS }));
+      b.onResolve({ filter: /[\\/]lab[\\/]index\.js$/ }, (args) => {
+        const target = resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
+        return existsSync(target) && realpathSync(target) === LAB ? { path: "lab", namespace: NS } : undefined;
+      });
+      // The shims' own requires stay requires, read from dist/lazy/ at run time.
+      b.onResolve({ filter: /^\.\/lazy\//, namespace: NS }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: NS }, (args) => {
+        const file = JSON.stringify(`./lazy/${args.path}.js`);
+        const names = exportsOf[args.path] ?? [];
+        const contents =
+          names.length === 0
+            ? `module.exports = require(${file});`
+            : [`const m = require(${file});`, ...names.map((n) => (n === "default" ? "export default m.default;" : `export const ${n} = m.${n};`))].join("\n");
+        return { contents, loader: "js", resolveDir: repo };
+      });
+    },
+  };
+}
+
+/**
+ * esbuild leaves `import("node:tls")` as it is in CommonJS output, and code compiled through
+ * vm.Script (src/code-cache.ts) has no dynamic import. A built-in reached by a dynamic import is
+ * required instead, when the import runs.
+ */
+function builtinDynamicImports(): Plugin {
+  const NS = "builtin-dynamic-import";
+  const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+  return {
+    name: NS,
+    setup(b) {
+      b.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) => (args.kind === "dynamic-import" && names.has(args.path) ? { path: args.path, namespace: NS } : undefined));
+      b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+    },
+  };
+}
+
+/** bin.js loads the CLI through the code cache (src/load-cli.bundled.ts), not the source's plain import. */
+function bundledCliLoader(): Plugin {
+  return {
+    name: "bundled-cli-loader",
+    setup(b) {
+      b.onResolve({ filter: /^\.\/load-cli\.js$/ }, () => ({ path: join(repo, "src", "load-cli.bundled.ts") }));
+    },
+  };
+}
+
+/** esbuild turns `import.meta` into `{}` in CommonJS output: give `import.meta.url` the file's real URL. */
+const IMPORT_META_URL = "__codexDoctorFileUrl";
+// "use strict" first: a directive counts only at the very top, and the code was written for (and is
+// tested as) ES modules, which are always strict; esbuild's own directive comes after the banner.
+const IMPORT_META_BANNER = `"use strict"; var ${IMPORT_META_URL} = require("node:url").pathToFileURL(__filename).href;`;
+
+const minify = !process.env.UNMINIFIED;
+const COMMON = {
+  absWorkingDir: repo,
+  metafile: true,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  // A smaller file reads and (without a cache) parses faster. Nothing shown to users depends on a
+  // function's name: errors print their message. UNMINIFIED=1 keeps esbuild's "// src/…" module
+  // markers, for reading a CPU profile.
+  minifyWhitespace: minify,
+  minifyIdentifiers: minify,
+  minifySyntax: minify,
+  legalComments: "eof",
+  logLevel: "warning",
+  define: { "import.meta.url": IMPORT_META_URL },
+  banner: { js: IMPORT_META_BANNER },
+} as const;
+
+/**
+ * The training run: the built CLI, compiled by the same code bin.js uses, runs an offline check
+ * twice (JSON, then the human report) against a small bundle, and then records the code cache,
+ * which now holds every function those runs compiled. In a child Node with no flags, as users run
+ * it: V8 refuses a cache made under other flags.
+ */
+async function recordCodeCache(outdir: string): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), "codex-doctor-build-"));
+  try {
+    await build({ ...COMMON, entryPoints: { train: "test/tools/train-code-cache.ts" }, outdir: scratch, logLevel: "error" });
+    const bundle = join(scratch, "bundle.pem");
+    writeFileSync(bundle, ["root.pem", "expired.pem"].map((f) => readFileSync(join(repo, "fixtures", "pem", f), "utf8")).join(""));
+    const home = join(scratch, "home");
+    mkdirSync(join(home, ".codex"), { recursive: true });
+    execFileSync(process.execPath, [join(scratch, "train.js"), outdir], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, CODEX_HOME: join(home, ".codex"), CODEX_CA_CERTIFICATE: bundle },
+      stdio: ["ignore", "ignore", "inherit"],
+      timeout: 60_000,
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The export names of each lazy part whose entry is an ES module (its shim re-exports them); none
+ * for a CommonJS entry. esbuild lists exports only for ESM output, hence a second, unwritten build.
+ */
+async function esmExportNames(lazy: Metafile): Promise<Record<string, string[]>> {
+  const esm = await build({ ...COMMON, format: "esm", banner: {}, entryPoints: LAZY_ENTRIES, outdir: "/lazy-exports", write: false });
+  const names: Record<string, string[]> = {};
+  for (const [file, output] of Object.entries(esm.metafile.outputs)) {
+    const name = /([^\\/]+)\.js$/.exec(file)?.[1];
+    if (name && output.entryPoint && lazy.inputs[output.entryPoint]?.format === "esm") names[name] = output.exports;
+  }
+  return names;
+}
+
 export interface Built {
   bin: string;
   child: string;
-  /** esbuild's record of which inputs went into which output, and what each output imports. */
+  /** esbuild's record of which inputs went into which output (main and lazy bundles). */
   metafile: Metafile;
 }
 
 export async function buildBin(outdir: string): Promise<Built> {
   rmSync(outdir, { recursive: true, force: true });
   const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
-  const result = await build({
-    absWorkingDir: repo,
-    metafile: true,
-    entryPoints: { bin: "src/bin.ts", "egress-child": "src/net/egress-child.ts" },
+  const lazy = await build({ ...COMMON, entryPoints: LAZY_ENTRIES, outdir: join(outdir, "lazy"), plugins: [lazyStringWidth()] });
+  const exportsOf = await esmExportNames(lazy.metafile);
+  const main = await build({
+    ...COMMON,
+    entryPoints: { bin: "src/bin.ts", cli: "src/cli.ts", "egress-child": "src/net/egress-child.ts" },
     outdir,
-    entryNames: "[name]",
-    chunkNames: "chunks/[name]-[hash]",
-    splitting: true,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // A smaller file parses faster (~28% fewer bytes with short local names, ~8 ms per start).
-    // Nothing shown to users depends on a function's name: errors print their message.
-    // UNMINIFIED=1 keeps esbuild's "// src/…" module markers, for reading a CPU profile.
-    minifyWhitespace: !process.env.UNMINIFIED,
-    minifyIdentifiers: !process.env.UNMINIFIED,
-    minifySyntax: !process.env.UNMINIFIED,
-    legalComments: "eof",
-    logLevel: "warning",
-    plugins: [inlineVersion(pkg.version), lazyStringWidth(), builtinsViaRequire(), yargsShimTrims()],
-    // Bundled CommonJS packages (undici, ws, @peculiar/x509's helpers) call require() for Node
-    // built-ins, which an ES module does not have: give every output file one.
-    banner: { js: 'import { createRequire as __codexDoctorRequire } from "node:module"; const require = __codexDoctorRequire(import.meta.url);' },
+    plugins: [inlineVersion(pkg.version), bundledCliLoader(), lazyStringWidth(), yargsShimTrims(), builtinDynamicImports(), lazyParts(exportsOf)],
   });
-  // The output says it is ESM wherever it is copied (Node would otherwise try CommonJS first).
-  writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
+  // The output says it is CommonJS wherever it is copied (the repo's package.json says "module").
+  writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
   const bin = join(outdir, "bin.js");
   chmodSync(bin, 0o755); // npx from a fresh checkout runs the file directly
-  return { bin, child: join(outdir, "egress-child.js"), metafile: result.metafile };
+  await recordCodeCache(outdir);
+  const metafile: Metafile = {
+    inputs: { ...lazy.metafile.inputs, ...main.metafile.inputs },
+    outputs: { ...lazy.metafile.outputs, ...main.metafile.outputs },
+  };
+  return { bin, child: join(outdir, "egress-child.js"), metafile };
 }
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const at = process.argv.indexOf("--outdir");
   const outdir = resolve(at > 0 ? process.argv[at + 1]! : join(repo, "dist"));
