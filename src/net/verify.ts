@@ -11,7 +11,7 @@ import { countWork } from "../ca/work.js";
 import type { TrustAnchor, VerifyInput, VerifyResult } from "./verify/types.js";
 import { Cert, anchorFromV1Cert, makeAnchor, parseCert } from "./verify/cert.js";
 import { buildChain, failed, failedPath, newContext, parseFailure } from "./verify/chain.js";
-import { NameConstraints, parseServerName, verifyServerName } from "./verify/names.js";
+import { parseServerName, verifyServerName } from "./verify/names.js";
 
 export type { VerifyErrorCode } from "./verify/errors.js";
 

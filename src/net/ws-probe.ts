@@ -3,8 +3,7 @@
 // verification passed. ws is imported when a probe runs, not at start-up.
 import type WebSocket from "ws";
 import type { Duplex } from "node:stream";
-import type { Target } from "../codex/endpoints.js";
-import type { EstablishFailure, EstablishResult, EstablishSuccess } from "./establish.js";
+import type { EstablishFailure, EstablishSuccess } from "./establish.js";
 import type { ProxyDecision } from "./proxy.js";
 import type { ProbeInput } from "./http-probe.js";
 import { probeSignal } from "./connect.js";

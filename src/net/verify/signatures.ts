@@ -2,7 +2,7 @@
 import type { webcrypto } from "node:crypto";
 import { Failure, WebpkiErrorName } from "./errors.js";
 import { Cert } from "./cert.js";
-import { Context, failed, parseFailure } from "./chain.js";
+import { Context, parseFailure } from "./chain.js";
 import { DerReader, Tag, bitStringBytes, oidToString, readSingle, toHex } from "./der.js";
 
 // ---------------------------------------------------------------------------------------------
